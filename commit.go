@@ -1,0 +1,223 @@
+package prevayler
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/prevayler-go/prevayler/internal/journal"
+)
+
+// Events are framed in groups of about this many bytes: large enough to
+// amortise the frame header, small enough that a frame stays far below
+// journal.MaxPayload.
+const frameTarget = 1 << 20
+
+// maxEventSize bounds one encoded event: it must fit in one frame even
+// when sealed.
+const maxEventSize = journal.MaxPayload - journal.EventOverhead - 1024
+
+// appendEventLocked encodes the event and adds it to the pending entries.
+// On error nothing is added and the codec stream restarts with the next
+// event, since a failed Encode may have emitted type information.
+func (p *Prevayler[S, E, R]) appendEventLocked(event *E, at time.Time) error {
+	if p.reset || p.enc == nil {
+		p.enc = p.codec.NewEncoder(&p.encBuf)
+		p.reset = true
+	}
+	p.encBuf.Reset()
+	if err := p.enc.Encode(event); err != nil {
+		p.reset = true
+		return fmt.Errorf("prevayler: encode event: %w", err)
+	}
+	if p.encBuf.Len() > maxEventSize {
+		p.reset = true
+		return fmt.Errorf("prevayler: encoded event is %d bytes, more than the %d allowed", p.encBuf.Len(), maxEventSize)
+	}
+	p.pending = journal.AppendEvent(p.pending, at, p.reset, p.encBuf.Bytes())
+	p.reset = false
+	if p.cur == nil {
+		p.cur = &batch{done: make(chan struct{})}
+	}
+	return nil
+}
+
+// await waits until the batch holding the caller's event is acknowledged.
+func (p *Prevayler[S, E, R]) await(ctx context.Context, b *batch) error {
+	if p.durable {
+		select {
+		case p.kick <- struct{}{}:
+		default:
+		}
+	} else {
+		if err := p.lockWriter(ctx); err != nil {
+			return err
+		}
+		select {
+		case <-b.done:
+		default:
+			p.flushLocked()
+		}
+		p.unlockWriter()
+	}
+	select {
+	case <-b.done:
+		return b.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// commitLoop writes and syncs pending events in Durable mode. Events that
+// arrive while a batch is being synced form the next batch: that is the
+// group commit.
+func (p *Prevayler[S, E, R]) commitLoop() {
+	defer p.committer.Done()
+	for {
+		select {
+		case <-p.kick:
+		case <-p.stop:
+			return
+		}
+		for {
+			p.wsem <- struct{}{}
+			more := p.flushLocked()
+			<-p.wsem
+			if !more {
+				break
+			}
+		}
+	}
+}
+
+// flushLocked writes the pending events to the journal (and syncs them in
+// Durable mode), publishes the state they lead to and tells their callers.
+// The caller holds wsem. It reports whether events were written.
+func (p *Prevayler[S, E, R]) flushLocked() bool {
+	p.mu.Lock()
+	data, b, state, failed := p.pending, p.cur, p.state, p.failed
+	if b == nil {
+		p.mu.Unlock()
+		return false
+	}
+	p.pending, p.cur, p.spare = p.spare[:0], nil, nil
+	c := p.capture
+	from := 0
+	if c != nil {
+		from, c.from = c.from, 0
+	}
+	p.mu.Unlock()
+
+	err := failed
+	if err == nil {
+		err = p.writeEntries(data)
+		if err == nil && p.durable {
+			err = p.syncJournal(context.Background())
+		}
+		if err != nil {
+			p.fail(err)
+		}
+	}
+	if err != nil {
+		b.err = fmt.Errorf("prevayler: journal: %w", err)
+		close(b.done)
+		return true
+	}
+	if c != nil {
+		c.add(data[from:])
+	}
+	p.pub.Store(&state)
+	close(b.done)
+	p.mu.Lock()
+	if p.spare == nil {
+		p.spare = data
+	}
+	p.mu.Unlock()
+	return true
+}
+
+// syncLocked writes what is pending and makes the journal durable. The
+// caller holds wsem. A context error leaves the instance usable.
+func (p *Prevayler[S, E, R]) syncLocked(ctx context.Context) error {
+	p.flushLocked()
+	if err := p.failure(); err != nil {
+		return fmt.Errorf("prevayler: journal failed earlier: %w", err)
+	}
+	if p.synced {
+		return nil
+	}
+	if err := p.syncJournal(ctx); err != nil {
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			return err
+		}
+		p.fail(err)
+		return fmt.Errorf("prevayler: sync journal: %w", err)
+	}
+	return nil
+}
+
+func (p *Prevayler[S, E, R]) syncJournal(ctx context.Context) error {
+	if err := p.jw.Sync(ctx); err != nil {
+		return err
+	}
+	p.synced = true
+	return nil
+}
+
+// writeEntries frames entries and writes them to the journal in one write.
+func (p *Prevayler[S, E, R]) writeEntries(entries []byte) error {
+	var flags journal.Flags
+	if p.synced {
+		flags = journal.FlagSynced
+	}
+	buf, err := appendEventFrames(p.frameBuf[:0], p.framer, flags, entries)
+	if err != nil {
+		return err
+	}
+	p.frameBuf = buf
+	p.synced = false
+	if _, err := p.jw.Write(buf); err != nil {
+		return err
+	}
+	if cap(p.frameBuf) > 4*frameTarget {
+		p.frameBuf = nil // a burst should not pin memory for ever
+	}
+	return nil
+}
+
+// fail makes the instance refuse every later event.
+func (p *Prevayler[S, E, R]) fail(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.failed == nil {
+		p.failed = err
+		p.log.Error("prevayler: journal failed; refusing new events until reopened", "err", err)
+	}
+}
+
+// appendEventFrames frames back-to-back event entries into events frames
+// of about frameTarget bytes each.
+func appendEventFrames(dst []byte, f *journal.Framer, flags journal.Flags, entries []byte) ([]byte, error) {
+	for len(entries) > 0 {
+		n := 0
+		for n < len(entries) {
+			size, k := binary.Uvarint(entries[n:])
+			if k <= 0 || uint64(len(entries)-n-k) < size {
+				return dst, errors.New("prevayler: internal error: malformed pending entry")
+			}
+			next := n + k + int(size)
+			if n > 0 && next > frameTarget {
+				break
+			}
+			n = next
+		}
+		var err error
+		if dst, err = f.AppendFrame(dst, journal.KindEvents, flags, entries[:n]); err != nil {
+			return dst, err
+		}
+		entries = entries[n:]
+	}
+	return dst, nil
+}

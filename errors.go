@@ -1,0 +1,49 @@
+package prevayler
+
+import (
+	"fmt"
+
+	"github.com/prevayler-go/prevayler/store"
+)
+
+// Errors returned by the prevalent system. Match them with errors.Is: the
+// errors actually returned wrap them with the file, offset or cause.
+var (
+	// ErrClosed is returned by Handle, Snapshot and Sync after Close.
+	ErrClosed = store.ErrClosed
+
+	// ErrCorrupt means a journal's bytes are invalid somewhere other than a
+	// torn last write. The error names the file and the byte offset; the
+	// file is kept as it is for inspection and Open keeps failing until an
+	// operator repairs or removes it.
+	ErrCorrupt = store.ErrCorrupt
+
+	// ErrLocked means another writer, in this or another process, has the
+	// journal open.
+	ErrLocked = store.ErrLocked
+
+	// ErrFenced means another writer took the journal over (S3 store); this
+	// instance refuses every later event.
+	ErrFenced = store.ErrFenced
+
+	// ErrKey means the journal is encrypted and Options.Encryption is nil,
+	// the key does not open it, or a key was given for a plaintext journal.
+	ErrKey = store.ErrKey
+)
+
+// PanicError is the error Handle returns when the handler panics. The
+// event is not journaled and the state does not change.
+type PanicError struct {
+	Value any    // what the handler panicked with
+	Stack []byte // the handler's stack at the panic
+}
+
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("prevayler: handler panicked: %v", e.Value)
+}
+
+// Unwrap returns the panic value if it is an error, so errors.Is sees it.
+func (e *PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}

@@ -1,0 +1,119 @@
+package journal
+
+import (
+	"crypto/cipher"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+)
+
+// Framer builds one file: its header, then its frames in order. It counts
+// frame indexes, so every frame it returns must be written, in the order
+// returned. A Framer is used by one goroutine at a time.
+type Framer struct {
+	hdr    Header
+	header []byte
+	aead   cipher.AEAD
+	index  uint64
+	nonce  []byte // scratch
+	ad     []byte // file ID, then the frame header's first 16 bytes
+}
+
+// NewFramer starts a file whose state and events the named codec encodes.
+// aead seals every frame; nil writes plaintext. The file ID and the nonce
+// base come from crypto/rand.
+func NewFramer(codec string, aead cipher.AEAD) (*Framer, error) {
+	return newFramer(codec, aead, rand.Reader)
+}
+
+func newFramer(codec string, aead cipher.AEAD, random io.Reader) (*Framer, error) {
+	if len(codec) == 0 || len(codec) > maxCodecLen {
+		return nil, fmt.Errorf("journal: new file: codec name %q must be 1 to %d bytes", codec, maxCodecLen)
+	}
+	f := &Framer{aead: aead, hdr: Header{Version: Version, Codec: codec}}
+	if _, err := io.ReadFull(random, f.hdr.FileID[:]); err != nil {
+		return nil, fmt.Errorf("journal: new file: random file ID: %w", err)
+	}
+	if aead != nil {
+		ns := aead.NonceSize()
+		if ns < minNonceSize || ns > maxFieldLen || aead.Overhead() > maxFieldLen {
+			return nil, fmt.Errorf("journal: new file: the AEAD's nonce (%d bytes) must be %d to %d bytes and its overhead (%d) at most %d",
+				ns, minNonceSize, maxFieldLen, aead.Overhead(), maxFieldLen)
+		}
+		f.hdr.Encrypted = true
+		f.hdr.NonceBase = make([]byte, ns)
+		if _, err := io.ReadFull(random, f.hdr.NonceBase); err != nil {
+			return nil, fmt.Errorf("journal: new file: random nonce base: %w", err)
+		}
+		f.nonce = make([]byte, ns)
+		f.ad = make([]byte, 16+16)
+		copy(f.ad, f.hdr.FileID[:])
+	}
+	f.header = encodeHeader(f.hdr, aead)
+	return f, nil
+}
+
+// Header returns the header of the file.
+func (f *Framer) Header() Header {
+	h := f.hdr
+	h.NonceBase = slices.Clone(h.NonceBase)
+	return h
+}
+
+// AppendHeader appends the encoded header to dst.
+func (f *Framer) AppendHeader(dst []byte) []byte { return append(dst, f.header...) }
+
+// NextIndex returns the index the next frame will carry.
+func (f *Framer) NextIndex() uint64 { return f.index }
+
+// MaxPlaintext returns the largest payload AppendFrame accepts: MaxPayload
+// less the AEAD's overhead.
+func (f *Framer) MaxPlaintext() int {
+	if f.aead == nil {
+		return MaxPayload
+	}
+	return MaxPayload - f.aead.Overhead()
+}
+
+// AppendFrame appends the next frame, holding payload, to dst, sealing it
+// when the file is encrypted. payload must not overlap dst's spare
+// capacity. On error dst is returned unchanged and no index is used.
+func (f *Framer) AppendFrame(dst []byte, kind Kind, flags Flags, payload []byte) ([]byte, error) {
+	if kind < KindSnapshotChunk || kind > KindEvents {
+		return dst, fmt.Errorf("journal: append frame: invalid %v", kind)
+	}
+	if flags&^FlagSynced != 0 {
+		return dst, fmt.Errorf("journal: append frame: unknown flags %#x", uint8(flags))
+	}
+	if len(payload) > f.MaxPlaintext() {
+		return dst, fmt.Errorf("journal: append frame: payload of %d bytes exceeds the %d allowed", len(payload), f.MaxPlaintext())
+	}
+	if f.index == keyCheckIndex {
+		return dst, errors.New("journal: append frame: frame index space exhausted")
+	}
+	stored := len(payload)
+	if f.aead != nil {
+		stored += f.aead.Overhead()
+	}
+	start := len(dst)
+	dst = slices.Grow(dst, FrameHeaderSize+stored)
+	dst = dst[:start+FrameHeaderSize]
+	h := dst[start:]
+	le.PutUint32(h[offLength:], uint32(stored))
+	h[offKind] = byte(kind)
+	h[offFlags] = byte(flags)
+	h[offZero], h[offZero+1] = 0, 0
+	le.PutUint64(h[offIndex:], f.index)
+	le.PutUint32(h[offHCRC:], checksum(h[:offHCRC]))
+	if f.aead != nil {
+		copy(f.ad[16:], h[:16])
+		dst = f.aead.Seal(dst, makeNonce(f.nonce, f.hdr.NonceBase, f.index), payload, f.ad)
+	} else {
+		dst = append(dst, payload...)
+	}
+	le.PutUint32(dst[start+offDCRC:], checksum(dst[start+FrameHeaderSize:]))
+	f.index++
+	return dst, nil
+}

@@ -1,0 +1,20 @@
+// Package s3test gives tests an S3 server to run against, the best one
+// available:
+//
+//  1. the server named by PREVAYLER_S3_ENDPOINT (any S3-compatible server,
+//     AWS included), with the standard AWS_ACCESS_KEY_ID,
+//     AWS_SECRET_ACCESS_KEY and AWS_REGION, and the bucket
+//     PREVAYLER_S3_BUCKET (created once per test binary when unset);
+//  2. else LocalStack, through package localstack, when Docker answers;
+//  3. else an in-process server: gofakes3 with its in-memory backend behind
+//     httptest.NewServer, one per call.
+//
+// With PREVAYLER_S3_REQUIRED=1, a missing or unreachable endpoint fails
+// the test instead of falling back: CI sets it so that a broken server
+// cannot pass as a skipped one.
+//
+// Every test logs which server it used. gofakes3 v1.2.0 checks
+// If-None-Match and If-Match on PutObject atomically, under its backend's
+// lock, as S3 does; TestConditionalWrites checks that of whichever server
+// runs, so the store's fencing is tested faithfully on each.
+package s3test

@@ -1,0 +1,91 @@
+package prevayler
+
+import (
+	"crypto/cipher"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/prevayler-go/prevayler/localstore"
+	"github.com/prevayler-go/prevayler/store"
+)
+
+// DefaultJournal is the journal path used when Options.Store is nil, relative
+// to the working directory, as in the original prevayler.
+const DefaultJournal = "journal"
+
+// Durability says when Handle returns.
+type Durability int
+
+const (
+	// Durable: Handle returns after the store made the event durable
+	// (local: fdatasync; S3: the segment holding it is stored). A crash or
+	// power loss at any moment loses no acknowledged event.
+	Durable Durability = iota
+
+	// Buffered: Handle returns once the store has the event (local: the
+	// operating system's page cache; S3: the upload buffer). A crash of
+	// the process loses nothing on the local store; a power loss, or the
+	// loss of the machine for S3, can lose what was not yet synced. Sync
+	// and Close make everything durable.
+	Buffered
+)
+
+func (d Durability) String() string {
+	switch d {
+	case Durable:
+		return "durable"
+	case Buffered:
+		return "buffered"
+	}
+	return fmt.Sprintf("Durability(%d)", int(d))
+}
+
+// Options configure Open. The zero value is usable: a local journal named
+// "journal" in the working directory, Durable, gob, plaintext.
+type Options[S any] struct {
+	// Store keeps the journal. nil: localstore.New(DefaultJournal).
+	Store store.Store
+
+	// InitialState is the state when the store holds no journal yet.
+	InitialState S
+
+	// Durability says when Handle returns; the zero value is Durable.
+	Durability Durability
+
+	// Clock gives each event's time. nil: time.Now. The time is journaled
+	// with the event and replayed as it was, whatever Clock the next start
+	// uses.
+	Clock func() time.Time
+
+	// Encryption seals every journal record, snapshot included, with a
+	// unique nonce (an AEAD such as AES-GCM). nil: plaintext.
+	Encryption cipher.AEAD
+
+	// Codec encodes state and events. nil: Gob.
+	Codec Codec
+
+	// Logger receives warnings (a torn tail dropped) and debug output.
+	// nil: silent.
+	Logger *slog.Logger
+}
+
+func (o *Options[S]) withDefaults() (Options[S], error) {
+	r := *o
+	if r.Durability != Durable && r.Durability != Buffered {
+		return r, fmt.Errorf("prevayler: invalid Options.Durability %d", int(r.Durability))
+	}
+	if r.Store == nil {
+		r.Store = localstore.New(DefaultJournal)
+	}
+	if r.Clock == nil {
+		r.Clock = time.Now
+	}
+	if r.Codec == nil {
+		r.Codec = Gob
+	}
+	if r.Logger == nil {
+		r.Logger = slog.New(slog.DiscardHandler)
+	}
+	return r, nil
+}

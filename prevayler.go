@@ -1,0 +1,288 @@
+package prevayler
+
+import (
+	"bytes"
+	"context"
+	"crypto/cipher"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prevayler-go/prevayler/internal/journal"
+	"github.com/prevayler-go/prevayler/store"
+)
+
+// Handler is the business logic: a pure function of the state, the event
+// and the event's time. It returns the new state and the result for the
+// caller, or an error, in which case nothing changes.
+//
+// The state is an immutable value: return a new state and never modify
+// one that was passed in, since readers may hold it (see State).
+type Handler[S, E, R any] func(state S, event E, at time.Time) (S, R, error)
+
+// Prevayler is a prevalent system: a state in memory, changed only by
+// events, each journaled before its caller gets the result. It is safe for
+// concurrent use.
+type Prevayler[S, E, R any] struct {
+	handler Handler[S, E, R]
+	clock   func() time.Time
+	log     *slog.Logger
+	st      store.Store // nil: transient
+	codec   Codec
+	aead    cipher.AEAD
+	durable bool
+
+	pub      atomic.Pointer[S]              // the latest acknowledged state
+	throttle atomic.Pointer[store.Throttle] // the journal writer's, if bounded
+
+	mu      sync.Mutex // guards what follows, up to wsem
+	state   S          // the latest applied state, maybe not yet acknowledged
+	seq     uint64     // events applied since Open
+	enc     Encoder
+	encBuf  bytes.Buffer
+	reset   bool   // the next event starts a new codec stream
+	pending []byte // journal entries not yet written
+	cur     *batch // whom to tell when pending is written
+	failed  error  // sticky: the journal failed, no more events
+	closed  bool
+	capture *capture // non-nil while a snapshot collects the events after its cut
+
+	// wsem is held while writing to the journal: by the committer, by a
+	// Buffered Handle, by Sync, Snapshot and Close. A channel rather than a
+	// mutex so that waiting for it honours a context.
+	wsem     chan struct{}
+	jw       store.Writer
+	framer   *journal.Framer
+	frameBuf []byte
+	spare    []byte // a drained pending buffer, for reuse
+	synced   bool   // every byte written to jw is durable
+
+	snapMu      sync.Mutex // one Snapshot at a time
+	lastArchive time.Time  // archive names strictly increase
+
+	kick      chan struct{} // wakes the committer (Durable)
+	stop      chan struct{}
+	committer sync.WaitGroup
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// batch is a group of events written and synced together.
+type batch struct {
+	done chan struct{}
+	err  error
+}
+
+// Open recovers the state from the store (see the package documentation
+// for the journal's rules), starts a new journal holding it, and returns
+// the prevalent system. It fails with ErrLocked if another writer has the
+// journal, and with ErrCorrupt or ErrKey if the journal cannot be read;
+// nothing is renamed or removed in that case.
+func Open[S, E, R any](ctx context.Context, h Handler[S, E, R], opts Options[S]) (*Prevayler[S, E, R], error) {
+	if h == nil {
+		return nil, errors.New("prevayler: nil handler")
+	}
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	p := &Prevayler[S, E, R]{
+		handler: h,
+		clock:   o.Clock,
+		log:     o.Logger,
+		st:      o.Store,
+		codec:   o.Codec,
+		aead:    o.Encryption,
+		durable: o.Durability == Durable,
+		wsem:    make(chan struct{}, 1),
+		kick:    make(chan struct{}, 1),
+		stop:    make(chan struct{}),
+		reset:   true,
+	}
+	if err := p.st.Lock(ctx); err != nil {
+		p.st.Close()
+		return nil, fmt.Errorf("prevayler: open journal: %w", err)
+	}
+	state, err := p.recover(ctx, o.InitialState)
+	if err != nil {
+		p.st.Close()
+		return nil, err
+	}
+	p.state = state
+	p.pub.Store(&state)
+	if p.durable {
+		p.committer.Add(1)
+		go p.commitLoop()
+	}
+	return p, nil
+}
+
+// NewTransient returns a prevalent system that journals nothing, for tests:
+// Handle applies events at once, Snapshot and Sync do nothing.
+func NewTransient[S, E, R any](h Handler[S, E, R], initial S) *Prevayler[S, E, R] {
+	p := &Prevayler[S, E, R]{
+		handler: h,
+		clock:   time.Now,
+		log:     slog.New(slog.DiscardHandler),
+		state:   initial,
+		wsem:    make(chan struct{}, 1),
+		stop:    make(chan struct{}),
+	}
+	p.pub.Store(&initial)
+	return p
+}
+
+// State returns the latest acknowledged state: it never shows an event
+// whose Handle has not returned successfully, or could not. It does not
+// lock; treat the value as immutable.
+func (p *Prevayler[S, E, R]) State() S {
+	return *p.pub.Load()
+}
+
+// Handle applies the event to the state with the current time, journals
+// it, waits as Options.Durability says, publishes the new state and
+// returns the handler's result.
+//
+// If the handler returns an error or panics (*PanicError), or the event
+// cannot be encoded, Handle returns that error and nothing changes. If
+// the journal cannot be written or synced, the events in flight get that
+// error and every later Handle fails: Close, then Open again to recover.
+// If ctx ends while Handle waits for the journal, it returns ctx.Err() and
+// the event's fate is unknown to the caller: it was applied and is being
+// journaled, as if the caller had stopped listening.
+func (p *Prevayler[S, E, R]) Handle(ctx context.Context, event E) (R, error) {
+	var zero R
+	if err := ctx.Err(); err != nil {
+		return zero, err
+	}
+	if th := p.throttle.Load(); th != nil {
+		if err := (*th).Wait(ctx); err != nil {
+			return zero, err
+		}
+	}
+	at := p.clock().UTC()
+
+	p.mu.Lock()
+	if err := p.refuseLocked(); err != nil {
+		p.mu.Unlock()
+		return zero, err
+	}
+	next, res, err := p.apply(p.state, event, at)
+	if err != nil {
+		p.mu.Unlock()
+		return zero, err
+	}
+	if p.st == nil {
+		p.state = next
+		p.seq++
+		p.pub.Store(&next)
+		p.mu.Unlock()
+		return res, nil
+	}
+	if err := p.appendEventLocked(&event, at); err != nil {
+		p.mu.Unlock()
+		return zero, err
+	}
+	p.state = next
+	p.seq++
+	b := p.cur
+	p.mu.Unlock()
+
+	if err := p.await(ctx, b); err != nil {
+		return zero, err
+	}
+	return res, nil
+}
+
+func (p *Prevayler[S, E, R]) refuseLocked() error {
+	if p.closed {
+		return ErrClosed
+	}
+	if p.failed != nil {
+		return fmt.Errorf("prevayler: journal failed earlier, Close and Open again to recover: %w", p.failed)
+	}
+	return nil
+}
+
+// apply runs the handler, turning a panic into an error.
+func (p *Prevayler[S, E, R]) apply(state S, event E, at time.Time) (next S, res R, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &PanicError{Value: v, Stack: debug.Stack()}
+		}
+	}()
+	return p.handler(state, event, at)
+}
+
+// Sync makes every event acknowledged so far durable, in Buffered mode
+// too. With S3 it uploads what is buffered and waits.
+func (p *Prevayler[S, E, R]) Sync(ctx context.Context) error {
+	if p.st == nil {
+		return nil
+	}
+	p.mu.Lock()
+	err := p.refuseLocked()
+	p.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if err := p.lockWriter(ctx); err != nil {
+		return err
+	}
+	defer p.unlockWriter()
+	return p.syncLocked(ctx)
+}
+
+// Close waits for the events in flight, makes everything durable, closes
+// the journal and releases the store. Handle after Close returns
+// ErrClosed. Close is safe to call twice; the second call returns what
+// the first did.
+func (p *Prevayler[S, E, R]) Close() error {
+	p.closeOnce.Do(func() { p.closeErr = p.close() })
+	return p.closeErr
+}
+
+func (p *Prevayler[S, E, R]) close() error {
+	p.snapMu.Lock() // let a running snapshot finish its switch
+	defer p.snapMu.Unlock()
+	p.mu.Lock()
+	p.closed = true
+	p.mu.Unlock()
+	if p.st == nil {
+		return nil
+	}
+	// Events applied before closed was set are all pending now.
+	p.wsem <- struct{}{}
+	err := p.syncLocked(context.Background())
+	<-p.wsem
+	close(p.stop)
+	p.committer.Wait()
+	if cerr := p.jw.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("prevayler: close journal: %w", cerr)
+	}
+	if cerr := p.st.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("prevayler: close store: %w", cerr)
+	}
+	return err
+}
+
+func (p *Prevayler[S, E, R]) failure() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.failed
+}
+
+func (p *Prevayler[S, E, R]) lockWriter(ctx context.Context) error {
+	select {
+	case p.wsem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (p *Prevayler[S, E, R]) unlockWriter() { <-p.wsem }

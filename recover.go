@@ -1,0 +1,275 @@
+package prevayler
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/prevayler-go/prevayler/internal/journal"
+	"github.com/prevayler-go/prevayler/store"
+)
+
+// recover runs the start-up protocol (see package store): replay the
+// backup if there is one, else the journal; write the recovered state to a
+// new journal; retire the old one as an archive. The state is replayed
+// before anything is renamed, so a journal that cannot be read (corrupt,
+// wrong key) is left exactly as it was.
+func (p *Prevayler[S, E, R]) recover(ctx context.Context, initial S) (S, error) {
+	files, err := p.st.List(ctx)
+	if err != nil {
+		return initial, fmt.Errorf("prevayler: list journal files: %w", err)
+	}
+	var hasJournal, hasBackup bool
+	for _, f := range files {
+		switch {
+		case f.Name == store.Journal:
+			hasJournal = true
+		case f.Name == store.Backup:
+			hasBackup = true
+		case strings.HasPrefix(f.Name, store.ArchivePrefix):
+			if t, err := time.Parse(store.ArchiveTimeFormat, strings.TrimPrefix(f.Name, store.ArchivePrefix)); err == nil && t.After(p.lastArchive) {
+				p.lastArchive = t
+			}
+		case strings.HasPrefix(f.Name, store.TempPrefix):
+			// An unfinished rewrite from a crash: never read, safe to drop.
+			if err := p.st.Remove(ctx, f.Name); err != nil && !errors.Is(err, store.ErrNotExist) {
+				return initial, fmt.Errorf("prevayler: remove leftover %q: %w", f.Name, err)
+			}
+		}
+	}
+
+	state := initial
+	src := ""
+	switch {
+	case hasBackup:
+		// The journal beside a backup is an unfinished rewrite.
+		src = store.Backup
+	case hasJournal:
+		src = store.Journal
+	}
+	if hasBackup || hasJournal {
+		if state, err = p.replay(ctx, src, initial); err != nil {
+			return initial, err
+		}
+	}
+
+	tmp, w, framer, err := p.writeSnapshot(ctx, state)
+	if err != nil {
+		return initial, err
+	}
+	if err := p.install(ctx, tmp, hasBackup || hasJournal, !hasBackup); err != nil {
+		w.Close()
+		return initial, err
+	}
+	p.jw, p.framer, p.synced = w, framer, true
+	p.setThrottle(w)
+	return state, nil
+}
+
+// install puts the synced temporary journal tmp in place: the current
+// journal (if any) becomes the backup, tmp becomes the journal, the backup
+// becomes an archive. A crash between any two steps is recovered by the
+// next start: the backup, while it exists, takes precedence.
+func (p *Prevayler[S, E, R]) install(ctx context.Context, tmp string, retire, journalToBackup bool) error {
+	if retire && journalToBackup {
+		if err := p.st.Rename(ctx, store.Journal, store.Backup); err != nil {
+			return fmt.Errorf("prevayler: rename journal to backup: %w", err)
+		}
+	}
+	if err := p.st.Rename(ctx, tmp, store.Journal); err != nil {
+		return fmt.Errorf("prevayler: rename new journal into place: %w", err)
+	}
+	if retire {
+		name := p.nextArchiveName()
+		if err := p.st.Rename(ctx, store.Backup, name); err != nil {
+			return fmt.Errorf("prevayler: archive backup as %q: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// nextArchiveName returns an archive name later than every one seen, even
+// within one clock tick.
+func (p *Prevayler[S, E, R]) nextArchiveName() string {
+	t := time.Now().UTC()
+	if !t.After(p.lastArchive) {
+		t = p.lastArchive.Add(time.Nanosecond)
+	}
+	p.lastArchive = t
+	return store.ArchiveName(t)
+}
+
+// writeSnapshot writes a new journal holding state under a temporary name
+// and syncs it. The writer stays open for the events that follow.
+func (p *Prevayler[S, E, R]) writeSnapshot(ctx context.Context, state S) (string, store.Writer, *journal.Framer, error) {
+	framer, err := journal.NewFramer(p.codec.Name(), p.aead)
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("prevayler: new journal: %w", err)
+	}
+	tmp := store.TempPrefix + randomID()
+	w, err := p.st.Create(ctx, tmp)
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("prevayler: create %q: %w", tmp, err)
+	}
+	err = p.encodeSnapshot(ctx, w, framer, state)
+	if err == nil {
+		err = w.Sync(ctx)
+	}
+	if err != nil {
+		w.Close()
+		p.removeQuietly(tmp)
+		return "", nil, nil, fmt.Errorf("prevayler: write snapshot: %w", err)
+	}
+	return tmp, w, framer, nil
+}
+
+func (p *Prevayler[S, E, R]) encodeSnapshot(ctx context.Context, w store.Writer, framer *journal.Framer, state S) error {
+	if _, err := w.Write(framer.AppendHeader(nil)); err != nil {
+		return err
+	}
+	var out io.Writer = w
+	if th, ok := w.(store.Throttle); ok {
+		out = throttledWriter{ctx: ctx, w: w, th: th}
+	}
+	sw := journal.NewSnapshotWriter(out, framer, 0)
+	if err := p.codec.NewEncoder(sw).Encode(&state); err != nil {
+		return fmt.Errorf("encode state: %w", err)
+	}
+	return sw.Close()
+}
+
+// throttledWriter waits for room in a bounded store buffer before each
+// write, so a large snapshot does not fill memory.
+type throttledWriter struct {
+	ctx context.Context
+	w   io.Writer
+	th  store.Throttle
+}
+
+func (t throttledWriter) Write(b []byte) (int, error) {
+	if err := t.th.Wait(t.ctx); err != nil {
+		return 0, err
+	}
+	return t.w.Write(b)
+}
+
+func (p *Prevayler[S, E, R]) setThrottle(w store.Writer) {
+	if th, ok := w.(store.Throttle); ok {
+		p.throttle.Store(&th)
+	} else {
+		p.throttle.Store(nil)
+	}
+}
+
+func (p *Prevayler[S, E, R]) removeQuietly(name string) {
+	if err := p.st.Remove(context.Background(), name); err != nil && !errors.Is(err, store.ErrNotExist) {
+		p.log.Warn("prevayler: could not remove unfinished journal; the next start removes it", "file", name, "err", err)
+	}
+}
+
+// replay rebuilds the state from one journal file, streaming it.
+func (p *Prevayler[S, E, R]) replay(ctx context.Context, name string, initial S) (S, error) {
+	label := "journal" + name
+	rc, err := p.st.Open(ctx, name)
+	if err != nil {
+		return initial, fmt.Errorf("prevayler: open %s: %w", label, err)
+	}
+	defer rc.Close()
+	jr, err := journal.NewReader(bufio.NewReaderSize(rc, 1<<20), label, p.aead)
+	if err != nil {
+		return initial, fmt.Errorf("prevayler: read %s: %w", label, err)
+	}
+	if got := jr.Header().Codec; got != p.codec.Name() {
+		return initial, fmt.Errorf("prevayler: %s was written with codec %q, Options.Codec is %q", label, got, p.codec.Name())
+	}
+	var state S
+	snap := jr.Snapshot()
+	if err := p.codec.NewDecoder(snap).Decode(&state); err != nil {
+		if errors.Is(err, store.ErrCorrupt) {
+			return initial, fmt.Errorf("prevayler: read %s: %w", label, err)
+		}
+		return initial, fmt.Errorf("prevayler: decode snapshot of %s (state type changed?): %w", label, err)
+	}
+	if n, err := io.Copy(io.Discard, snap); err != nil || n > 0 {
+		if err == nil {
+			err = fmt.Errorf("%d bytes left after the state", n)
+		}
+		return initial, fmt.Errorf("prevayler: snapshot of %s: %w", label, err)
+	}
+
+	start := time.Now()
+	var (
+		dec   Decoder
+		feed  entryReader
+		count uint64
+	)
+	for {
+		ev, err := jr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return initial, fmt.Errorf("prevayler: read %s: %w", label, err)
+		}
+		if ev.Reset || dec == nil {
+			dec = p.codec.NewDecoder(&feed)
+		}
+		feed.b = ev.Data
+		var event E
+		if err := dec.Decode(&event); err != nil || len(feed.b) > 0 {
+			if err == nil {
+				err = fmt.Errorf("%d bytes left after the event", len(feed.b))
+			}
+			return initial, fmt.Errorf("prevayler: decode event %d of %s (frame at byte %d; event type changed?): %w", count+1, label, ev.FrameOffset, err)
+		}
+		next, _, err := p.apply(state, event, ev.At)
+		if err != nil {
+			return initial, fmt.Errorf("prevayler: replay event %d of %s (frame at byte %d): the handler failed on an event it once accepted; is it deterministic? %w", count+1, label, ev.FrameOffset, err)
+		}
+		state = next
+		count++
+	}
+	if t := jr.Torn(); t != nil {
+		p.log.Warn("prevayler: dropped a torn last write (from a crash before it was acknowledged)",
+			"file", label, "offset", t.Offset, "bytes", t.Bytes, "reason", t.Reason)
+	}
+	p.log.Debug("prevayler: replayed journal", "file", label, "events", count, "elapsed", time.Since(start))
+	return state, nil
+}
+
+// entryReader yields one event's bytes, then io.EOF, so that a stream
+// decoder can never read into the next event. It is an io.ByteReader so
+// that gob does not add a read-ahead buffer.
+type entryReader struct{ b []byte }
+
+func (r *entryReader) Read(p []byte) (int, error) {
+	if len(r.b) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.b)
+	r.b = r.b[n:]
+	return n, nil
+}
+
+func (r *entryReader) ReadByte() (byte, error) {
+	if len(r.b) == 0 {
+		return 0, io.EOF
+	}
+	c := r.b[0]
+	r.b = r.b[1:]
+	return c, nil
+}
+
+func randomID() string {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("prevayler: crypto/rand failed: " + err.Error())
+	}
+	return hex.EncodeToString(b[:])
+}

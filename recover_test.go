@@ -1,0 +1,178 @@
+package prevayler_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/prevayler-go/prevayler"
+	"github.com/prevayler-go/prevayler/localstore"
+)
+
+func dirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	return names
+}
+
+func TestJournalFilesRotate(t *testing.T) {
+	open, path := localStore(t)
+	dir := filepath.Dir(path)
+	p := mustOpen(t, open(), prevayler.Options[ledger]{})
+	if got := dirNames(t, dir); !slices.Equal(got, []string{"journal", "journal.lock"}) {
+		t.Fatalf("after the first Open: %v", got)
+	}
+	mustHandle(t, p, 1)
+	if err := p.Snapshot(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mustHandle(t, p, 2)
+	if err := p.Snapshot(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mustHandle(t, p, 3)
+	mustClose(t, p)
+	p = mustOpen(t, open(), prevayler.Options[ledger]{})
+	defer p.Close()
+	if got := p.State().Seen; !slices.Equal(got, []int64{1, 2, 3}) {
+		t.Fatalf("recovered %v", got)
+	}
+	names := dirNames(t, dir)
+	var archives []string
+	for _, n := range names {
+		if strings.HasPrefix(n, "journal.backup-") {
+			archives = append(archives, n)
+		}
+	}
+	if len(archives) != 3 || len(names) != 5 {
+		t.Fatalf("files %v: want journal, journal.lock and 3 archives", names)
+	}
+	if !sort.StringsAreSorted(archives) || archives[0] == archives[1] || archives[1] == archives[2] {
+		t.Fatalf("archive names not unique and sorted: %v", archives)
+	}
+}
+
+func TestBackupTakesPrecedence(t *testing.T) {
+	open, path := localStore(t)
+	p := mustOpen(t, open(), prevayler.Options[ledger]{})
+	mustHandle(t, p, 1)
+	mustHandle(t, p, 2)
+	mustClose(t, p)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A crash during a rotation leaves a backup and an unfinished journal.
+	if err := os.WriteFile(path+".backup", data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data[:len(data)/3], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p = mustOpen(t, open(), prevayler.Options[ledger]{})
+	defer p.Close()
+	if got := p.State().Seen; !slices.Equal(got, []int64{1, 2}) {
+		t.Fatalf("recovered %v from the backup", got)
+	}
+	if _, err := os.Stat(path + ".backup"); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("backup still there after recovery: %v", err)
+	}
+}
+
+func TestTornTailAtEveryOffsetOfTheLastRecord(t *testing.T) {
+	open, path := localStore(t)
+	p := mustOpen(t, open(), prevayler.Options[ledger]{})
+	mustHandle(t, p, 1)
+	mustHandle(t, p, 2)
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lastStart := fi.Size()
+	mustHandle(t, p, 3)
+	mustClose(t, p)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for cut := lastStart; cut <= int64(len(data)); cut++ {
+		dir := t.TempDir()
+		jp := filepath.Join(dir, "journal")
+		if err := os.WriteFile(jp, data[:cut], 0o644); err != nil {
+			t.Fatal(err)
+		}
+		p, err := prevayler.Open(context.Background(), record, prevayler.Options[ledger]{Store: localstore.New(jp)})
+		if err != nil {
+			t.Fatalf("cut at %d of %d: %v", cut, len(data), err)
+		}
+		want := []int64{1, 2}
+		if cut == int64(len(data)) {
+			want = []int64{1, 2, 3}
+		}
+		if got := p.State().Seen; !slices.Equal(got, want) {
+			t.Fatalf("cut at %d: recovered %v, want %v", cut, got, want)
+		}
+		mustClose(t, p)
+	}
+}
+
+func TestCorruptJournalFailsAndStaysFailing(t *testing.T) {
+	open, path := localStore(t)
+	p := mustOpen(t, open(), prevayler.Options[ledger]{})
+	fi, _ := os.Stat(path)
+	snapEnd := fi.Size()
+	mustHandle(t, p, 1)
+	fi, _ = os.Stat(path)
+	secondEvent := fi.Size()
+	mustHandle(t, p, 2)
+	mustHandle(t, p, 3)
+	mustClose(t, p)
+	data, _ := os.ReadFile(path)
+
+	cases := map[string]func([]byte) []byte{
+		"event payload": func(b []byte) []byte { b[secondEvent+30] ^= 0x40; return b },
+		"length field":  func(b []byte) []byte { b[secondEvent] ^= 0x01; return b },
+		"snapshot":      func(b []byte) []byte { b[snapEnd-30] ^= 0x01; return b },
+		"header":        func(b []byte) []byte { b[3] ^= 0x01; return b },
+		"cut snapshot":  func(b []byte) []byte { return b[:snapEnd-10] },
+	}
+	for name, damage := range cases {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			jp := filepath.Join(dir, "journal")
+			bad := damage(slices.Clone(data))
+			if err := os.WriteFile(jp, bad, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			for try := 0; try < 2; try++ {
+				_, err := prevayler.Open(context.Background(), record, prevayler.Options[ledger]{Store: localstore.New(jp)})
+				if !errors.Is(err, prevayler.ErrCorrupt) {
+					t.Fatalf("try %d: got %v, want ErrCorrupt", try, err)
+				}
+				if !strings.Contains(err.Error(), "byte") {
+					t.Fatalf("error %q does not name the offset", err)
+				}
+			}
+			kept, err := os.ReadFile(jp)
+			if err != nil || !slices.Equal(kept, bad) {
+				t.Fatalf("the damaged journal was not kept as it was (%v)", err)
+			}
+			if got := dirNames(t, dir); !slices.Equal(got, []string{"journal", "journal.lock"}) {
+				t.Fatalf("files after failed opens: %v", got)
+			}
+		})
+	}
+}

@@ -1,0 +1,25 @@
+package memstore
+
+import (
+	"strings"
+
+	"github.com/prevayler-go/prevayler/store"
+)
+
+// validName reports whether name is one of the four kinds of journal file
+// names. It refuses what localstore refuses, so that a test on a memory
+// store catches a name that would fail on disk.
+func validName(name string) bool {
+	var suffix string
+	switch {
+	case name == store.Journal, name == store.Backup:
+		return true
+	case strings.HasPrefix(name, store.ArchivePrefix):
+		suffix = name[len(store.ArchivePrefix):]
+	case strings.HasPrefix(name, store.TempPrefix):
+		suffix = name[len(store.TempPrefix):]
+	default:
+		return false
+	}
+	return suffix != "" && !strings.ContainsAny(suffix, `/\`+"\x00")
+}

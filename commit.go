@@ -198,7 +198,7 @@ func (p *Prevayler[S, E, R]) fail(err error) {
 }
 
 // appendEventFrames frames back-to-back event entries into events frames
-// of about frameTarget bytes each.
+// of about frameTarget bytes each; flags go on the first frame only.
 func appendEventFrames(dst []byte, f *journal.Framer, flags journal.Flags, entries []byte) ([]byte, error) {
 	for len(entries) > 0 {
 		n := 0
@@ -217,6 +217,9 @@ func appendEventFrames(dst []byte, f *journal.Framer, flags journal.Flags, entri
 		if dst, err = f.AppendFrame(dst, journal.KindEvents, flags, entries[:n]); err != nil {
 			return dst, err
 		}
+		// Only the first frame of a write follows durable bytes: a crash
+		// may tear the frames of one write in any order.
+		flags = 0
 		entries = entries[n:]
 	}
 	return dst, nil

@@ -8,8 +8,9 @@
 // A Framer builds one file. Write its header (AppendHeader), then the
 // snapshot through a SnapshotWriter, then events frames: AppendEvent
 // packs entries into a payload, AppendFrame frames it. Set FlagSynced on a
-// frame when everything before it is durable; a reader relies on it to
-// tell a torn write from damage to acknowledged events.
+// frame when everything before it is durable (so, in a write of several
+// frames, on the first at most); a reader relies on it to tell a torn
+// write from damage to acknowledged events.
 //
 // # Reading
 //

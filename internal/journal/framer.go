@@ -80,6 +80,11 @@ func (f *Framer) MaxPlaintext() int {
 // AppendFrame appends the next frame, holding payload, to dst, sealing it
 // when the file is encrypted. payload must not overlap dst's spare
 // capacity. On error dst is returned unchanged and no index is used.
+//
+// Set FlagSynced only when every byte before the frame is durable: when
+// several frames go out in one write, on the first of them at most. A
+// reader takes a synced frame after damage as proof that the damage hit
+// durable data, and reports it instead of dropping it as a torn write.
 func (f *Framer) AppendFrame(dst []byte, kind Kind, flags Flags, payload []byte) ([]byte, error) {
 	if kind < KindSnapshotChunk || kind > KindEvents {
 		return dst, fmt.Errorf("journal: append frame: invalid %v", kind)

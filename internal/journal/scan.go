@@ -66,7 +66,7 @@ func (r *Reader) opens(scratch, h, p []byte, idx uint64) ([]byte, bool) {
 
 // scanner is a window over the rest of the file.
 type scanner struct {
-	br   interface{ Read([]byte) (int, error) }
+	br   io.Reader
 	win  []byte
 	pos  int   // the candidate's start in win
 	base int64 // file offset of win[0]

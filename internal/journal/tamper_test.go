@@ -74,6 +74,9 @@ func TestTornOrCorrupt(t *testing.T) {
 		{"damaged last frame", cat(b.upTo(2), bad), 2, third, "payload checksum mismatch; no synced frame follows"},
 		{"then a valid synced frame", cat(b.upTo(2), bad, rawFrame(KindEvents, FlagSynced, next+5, later)), 2, -1, fmt.Sprintf("follows at byte %d", b.frames[2].end)},
 		{"then a valid unsynced frame", cat(b.upTo(2), bad, rawFrame(KindEvents, 0, next+5, later)), 2, third, ""},
+		// A write of several frames marks only its first synced: the rest
+		// of a torn write can survive without turning it into corruption.
+		{"then the unsynced rest of the same write", cat(b.upTo(2), bad, rawFrame(KindEvents, 0, next, later)), 2, third, "no synced frame follows"},
 		{"then a synced frame with an old index", cat(b.upTo(2), bad, b.frame(1)), 2, third, ""},
 		{"then a synced frame with the same index", cat(b.upTo(2), bad, b.frame(2)), 2, third, ""},
 		{"then a synced snapshot frame", cat(b.upTo(2), bad, rawFrame(KindSnapshotChunk, FlagSynced, next+5, later)), 2, third, ""},

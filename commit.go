@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"time"
 
 	"github.com/prevayler-go/prevayler/internal/journal"
@@ -19,29 +20,39 @@ const frameTarget = 1 << 20
 // when sealed.
 const maxEventSize = journal.MaxPayload - journal.EventOverhead - 1024
 
-// appendEventLocked encodes the event and adds it to the pending entries.
-// On error nothing is added and the codec stream restarts with the next
-// event, since a failed Encode may have emitted type information.
-func (p *Prevayler[S, E, R]) appendEventLocked(event *E, at time.Time) error {
+// encodeEventLocked encodes the event into encBuf. On error, a panic of the
+// codec included, the codec stream restarts with the next event, since a
+// failed Encode may have emitted type information.
+func (p *Prevayler[S, E, R]) encodeEventLocked(event *E) (err error) {
 	if p.reset || p.enc == nil {
 		p.enc = p.codec.NewEncoder(&p.encBuf)
 		p.reset = true
 	}
 	p.encBuf.Reset()
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("prevayler: encode event: %w", &PanicError{Value: v, Stack: debug.Stack()})
+		}
+		if err != nil {
+			p.reset = true
+		}
+	}()
 	if err := p.enc.Encode(event); err != nil {
-		p.reset = true
 		return fmt.Errorf("prevayler: encode event: %w", err)
 	}
 	if p.encBuf.Len() > maxEventSize {
-		p.reset = true
 		return fmt.Errorf("prevayler: encoded event is %d bytes, more than the %d allowed", p.encBuf.Len(), maxEventSize)
 	}
+	return nil
+}
+
+// appendEntryLocked adds the event encoded in encBuf to the pending entries.
+func (p *Prevayler[S, E, R]) appendEntryLocked(at time.Time) {
 	p.pending = journal.AppendEvent(p.pending, at, p.reset, p.encBuf.Bytes())
 	p.reset = false
 	if p.cur == nil {
 		p.cur = &batch{done: make(chan struct{})}
 	}
-	return nil
 }
 
 // await waits until the batch holding the caller's event is acknowledged.

@@ -41,7 +41,6 @@ type Prevayler[S, E, R any] struct {
 
 	mu      sync.Mutex // guards what follows, up to wsem
 	state   S          // the latest applied state, maybe not yet acknowledged
-	seq     uint64     // events applied since Open
 	enc     Encoder
 	encBuf  bytes.Buffer
 	reset   bool   // the next event starts a new codec stream
@@ -103,15 +102,20 @@ func Open[S, E, R any](ctx context.Context, h Handler[S, E, R], opts Options[S])
 		stop:    make(chan struct{}),
 		reset:   true,
 	}
+	opened := false
+	defer func() {
+		if !opened { // an error, or a panic of the codec or the handler
+			p.st.Close()
+		}
+	}()
 	if err := p.st.Lock(ctx); err != nil {
-		p.st.Close()
 		return nil, fmt.Errorf("prevayler: open journal: %w", err)
 	}
 	state, err := p.recover(ctx, o.InitialState)
 	if err != nil {
-		p.st.Close()
 		return nil, err
 	}
+	opened = true
 	p.state = state
 	p.pub.Store(&state)
 	if p.durable {
@@ -152,8 +156,9 @@ func (p *Prevayler[S, E, R]) State() S {
 // the journal cannot be written or synced, the events in flight get that
 // error and every later Handle fails: Close, then Open again to recover.
 // If ctx ends while Handle waits for the journal, it returns ctx.Err() and
-// the event's fate is unknown to the caller: it was applied and is being
-// journaled, as if the caller had stopped listening.
+// the event's fate is unknown to the caller: it was applied and will be
+// journaled with the next write (at the latest by Sync, Snapshot or
+// Close), as if the caller had stopped listening.
 func (p *Prevayler[S, E, R]) Handle(ctx context.Context, event E) (R, error) {
 	var zero R
 	if err := ctx.Err(); err != nil {
@@ -171,24 +176,29 @@ func (p *Prevayler[S, E, R]) Handle(ctx context.Context, event E) (R, error) {
 		p.mu.Unlock()
 		return zero, err
 	}
+	// Encode first: what is journaled is the event as the handler got it.
+	if p.st != nil {
+		if err := p.encodeEventLocked(&event); err != nil {
+			p.mu.Unlock()
+			return zero, err
+		}
+	}
 	next, res, err := p.apply(p.state, event, at)
 	if err != nil {
+		// The encoding is dropped; it may have carried type information
+		// that the next event must then send again.
+		p.reset = true
 		p.mu.Unlock()
 		return zero, err
 	}
 	if p.st == nil {
 		p.state = next
-		p.seq++
 		p.pub.Store(&next)
 		p.mu.Unlock()
 		return res, nil
 	}
-	if err := p.appendEventLocked(&event, at); err != nil {
-		p.mu.Unlock()
-		return zero, err
-	}
+	p.appendEntryLocked(at)
 	p.state = next
-	p.seq++
 	b := p.cur
 	p.mu.Unlock()
 
@@ -221,13 +231,10 @@ func (p *Prevayler[S, E, R]) apply(state S, event E, at time.Time) (next S, res 
 // Sync makes every event acknowledged so far durable, in Buffered mode
 // too. With S3 it uploads what is buffered and waits.
 func (p *Prevayler[S, E, R]) Sync(ctx context.Context) error {
-	if p.st == nil {
-		return nil
-	}
 	p.mu.Lock()
 	err := p.refuseLocked()
 	p.mu.Unlock()
-	if err != nil {
+	if err != nil || p.st == nil {
 		return err
 	}
 	if err := p.lockWriter(ctx); err != nil {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -138,10 +139,30 @@ func (p *Prevayler[S, E, R]) encodeSnapshot(ctx context.Context, w store.Writer,
 		out = throttledWriter{ctx: ctx, w: w, th: th}
 	}
 	sw := journal.NewSnapshotWriter(out, framer, 0)
-	if err := p.codec.NewEncoder(sw).Encode(&state); err != nil {
+	if err := encodeSafely(p.codec.NewEncoder(sw), &state); err != nil {
 		return fmt.Errorf("encode state: %w", err)
 	}
 	return sw.Close()
+}
+
+// encodeSafely and decodeSafely turn a panic of the codec (or of a type's
+// own GobEncode, MarshalJSON...) into an error.
+func encodeSafely(e Encoder, v any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &PanicError{Value: r, Stack: debug.Stack()}
+		}
+	}()
+	return e.Encode(v)
+}
+
+func decodeSafely(d Decoder, v any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &PanicError{Value: r, Stack: debug.Stack()}
+		}
+	}()
+	return d.Decode(v)
 }
 
 // throttledWriter waits for room in a bounded store buffer before each
@@ -189,8 +210,9 @@ func (p *Prevayler[S, E, R]) replay(ctx context.Context, name string, initial S)
 		return initial, fmt.Errorf("prevayler: %s was written with codec %q, Options.Codec is %q", label, got, p.codec.Name())
 	}
 	var state S
-	snap := jr.Snapshot()
-	if err := p.codec.NewDecoder(snap).Decode(&state); err != nil {
+	// A reader of our own, so that what the codec reads ahead is visible.
+	snap := bufio.NewReader(jr.Snapshot())
+	if err := decodeSafely(p.codec.NewDecoder(snap), &state); err != nil {
 		if errors.Is(err, store.ErrCorrupt) {
 			return initial, fmt.Errorf("prevayler: read %s: %w", label, err)
 		}
@@ -222,7 +244,7 @@ func (p *Prevayler[S, E, R]) replay(ctx context.Context, name string, initial S)
 		}
 		feed.b = ev.Data
 		var event E
-		if err := dec.Decode(&event); err != nil || len(feed.b) > 0 {
+		if err := decodeSafely(dec, &event); err != nil || len(feed.b) > 0 {
 			if err == nil {
 				err = fmt.Errorf("%d bytes left after the event", len(feed.b))
 			}

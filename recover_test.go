@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/prevayler-go/prevayler"
@@ -173,6 +174,52 @@ func TestCorruptJournalFailsAndStaysFailing(t *testing.T) {
 			if got := dirNames(t, dir); !slices.Equal(got, []string{"journal", "journal.lock"}) {
 				t.Fatalf("files after failed opens: %v", got)
 			}
+		})
+	}
+}
+
+// TestSnapshotUnderLoad takes snapshots while writers go on, so that the
+// events after each cut are copied into the new journal, and checks that
+// the recovered state is exactly the live one.
+func TestSnapshotUnderLoad(t *testing.T) {
+	for _, d := range []prevayler.Durability{prevayler.Durable, prevayler.Buffered} {
+		t.Run(d.String(), func(t *testing.T) {
+			open, _ := localStore(t)
+			p := mustOpen(t, open(), prevayler.Options[ledger]{Durability: d})
+			stop := make(chan struct{})
+			var wg sync.WaitGroup
+			for w := 0; w < 8; w++ {
+				wg.Add(1)
+				go func(w int) {
+					defer wg.Done()
+					for i := 0; ; i++ {
+						select {
+						case <-stop:
+							return
+						default:
+						}
+						if _, err := p.Handle(context.Background(), add{V: int64(100_000*w + i + 14)}); err != nil {
+							t.Errorf("Handle: %v", err)
+							return
+						}
+					}
+				}(w)
+			}
+			for i := 0; i < 10; i++ {
+				if err := p.Snapshot(context.Background()); err != nil {
+					t.Fatalf("Snapshot %d: %v", i, err)
+				}
+			}
+			close(stop)
+			wg.Wait()
+			live := p.State()
+			mustClose(t, p)
+			p = mustOpen(t, open(), prevayler.Options[ledger]{Durability: d})
+			defer p.Close()
+			if got := p.State(); !slices.Equal(got.Seen, live.Seen) {
+				t.Fatalf("recovered %d events, live had %d, or in another order", len(got.Seen), len(live.Seen))
+			}
+			t.Logf("%d events around 10 snapshots", len(live.Seen))
 		})
 	}
 }

@@ -43,14 +43,11 @@ func (c *capture) take() []byte {
 // final switch (a few syncs and renames). A crash at any moment of a
 // snapshot loses no acknowledged event. One snapshot runs at a time.
 func (p *Prevayler[S, E, R]) Snapshot(ctx context.Context) error {
-	if p.st == nil {
-		return nil
-	}
 	p.snapMu.Lock()
 	defer p.snapMu.Unlock()
 
 	p.mu.Lock()
-	if err := p.refuseLocked(); err != nil {
+	if err := p.refuseLocked(); err != nil || p.st == nil {
 		p.mu.Unlock()
 		return err
 	}
@@ -67,6 +64,7 @@ func (p *Prevayler[S, E, R]) Snapshot(ctx context.Context) error {
 		p.capture = nil
 		p.mu.Unlock()
 	}
+	defer stopCapture() // whatever happens, stop collecting a tail
 	tmp, w, framer, err := p.writeSnapshot(ctx, state)
 	if err != nil {
 		stopCapture()
@@ -76,7 +74,7 @@ func (p *Prevayler[S, E, R]) Snapshot(ctx context.Context) error {
 		stopCapture()
 		w.Close()
 		p.removeQuietly(tmp)
-		return fmt.Errorf("prevayler: snapshot: %w", err)
+		return err
 	}
 
 	// Catch up with the events written meanwhile, without blocking anyone,

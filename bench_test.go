@@ -1,0 +1,110 @@
+package prevayler_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/prevayler-go/prevayler"
+	"github.com/prevayler-go/prevayler/examples/bank/model"
+	"github.com/prevayler-go/prevayler/localstore"
+)
+
+// These benchmarks give the library's own figures; bench/ compares them
+// with other stores in the same run.
+
+func openBank(b *testing.B, d prevayler.Durability) *prevayler.Prevayler[model.Bank, model.Transfer, model.Receipt] {
+	b.Helper()
+	p, err := prevayler.Open(context.Background(), model.Handle, prevayler.Options[model.Bank]{
+		Store:        localstore.New(filepath.Join(b.TempDir(), "journal")),
+		InitialState: model.New(10_000, 1_000_000),
+		Durability:   d,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { p.Close() })
+	return p
+}
+
+// BenchmarkTransfer runs bank transfers from a fixed number of concurrent
+// callers (a closed loop), reporting transfers per second.
+func BenchmarkTransfer(b *testing.B) {
+	for _, d := range []prevayler.Durability{prevayler.Durable, prevayler.Buffered} {
+		for _, writers := range []int{1, 16, 64, 256} {
+			b.Run(fmt.Sprintf("%s/writers=%d", d, writers), func(b *testing.B) {
+				p := openBank(b, d)
+				var next atomic.Int64
+				var wg sync.WaitGroup
+				b.ResetTimer()
+				for w := 0; w < writers; w++ {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for {
+							i := next.Add(1)
+							if i > int64(b.N) {
+								return
+							}
+							t := model.Transfer{From: int(i*7919) % 10_000, To: int(i*104729) % 10_000, Amount: 1}
+							if _, err := p.Handle(context.Background(), t); err != nil {
+								b.Error(err)
+								return
+							}
+						}
+					}()
+				}
+				wg.Wait()
+				b.StopTimer()
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "transfers/s")
+			})
+		}
+	}
+}
+
+func BenchmarkState(b *testing.B) {
+	p := openBank(b, prevayler.Durable)
+	var sink int64
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		v, _ := p.State().Balance(i % 10_000)
+		sink += v
+	}
+	if sink == 0 {
+		b.Fatal("no balance read")
+	}
+}
+
+// BenchmarkReplay measures start-up: replaying b.N journaled transfers.
+func BenchmarkReplay(b *testing.B) {
+	dir := b.TempDir()
+	open := func() *prevayler.Prevayler[model.Bank, model.Transfer, model.Receipt] {
+		p, err := prevayler.Open(context.Background(), model.Handle, prevayler.Options[model.Bank]{
+			Store:        localstore.New(filepath.Join(dir, "journal")),
+			InitialState: model.New(10_000, 1_000_000),
+			Durability:   prevayler.Buffered,
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return p
+	}
+	p := open()
+	for i := 0; i < b.N; i++ {
+		if _, err := p.Handle(context.Background(), model.Transfer{From: i % 10_000, To: (i * 31) % 10_000, Amount: 1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	p.Close()
+	b.ResetTimer()
+	p = open()
+	b.StopTimer()
+	if got := p.State().Transfers; got != int64(b.N) {
+		b.Fatalf("replayed %d transfers, want %d", got, b.N)
+	}
+	p.Close()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}

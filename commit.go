@@ -49,6 +49,7 @@ func (p *Prevayler[S, E, R]) encodeEventLocked(event *E) (err error) {
 // appendEntryLocked adds the event encoded in encBuf to the pending entries.
 func (p *Prevayler[S, E, R]) appendEntryLocked(at time.Time) {
 	p.pending = journal.AppendEvent(p.pending, at, p.reset, p.encBuf.Bytes())
+	p.pendingN++
 	p.reset = false
 	if p.cur == nil {
 		p.cur = &batch{done: make(chan struct{})}
@@ -113,7 +114,8 @@ func (p *Prevayler[S, E, R]) flushLocked() bool {
 		p.mu.Unlock()
 		return false
 	}
-	p.pending, p.cur, p.spare = p.spare[:0], nil, nil
+	events := p.pendingN
+	p.pending, p.cur, p.spare, p.pendingN = p.spare[:0], nil, nil, 0
 	c := p.capture
 	from := 0
 	if c != nil {
@@ -123,7 +125,11 @@ func (p *Prevayler[S, E, R]) flushLocked() bool {
 
 	err := failed
 	if err == nil {
-		err = p.writeEntries(data)
+		var n int
+		n, err = p.writeEntries(data)
+		if err == nil {
+			p.stats.wrote(events, n)
+		}
 		if err == nil && p.durable {
 			err = p.syncJournal(context.Background())
 		}
@@ -141,6 +147,7 @@ func (p *Prevayler[S, E, R]) flushLocked() bool {
 	}
 	p.pub.Store(&state)
 	close(b.done)
+	p.nudgePolicy()
 	p.mu.Lock()
 	if p.spare == nil {
 		p.spare = data
@@ -174,28 +181,30 @@ func (p *Prevayler[S, E, R]) syncJournal(ctx context.Context) error {
 		return err
 	}
 	p.synced = true
+	p.stats.syncs.Add(1)
 	return nil
 }
 
 // writeEntries frames entries and writes them to the journal in one write.
-func (p *Prevayler[S, E, R]) writeEntries(entries []byte) error {
+// It returns the bytes written.
+func (p *Prevayler[S, E, R]) writeEntries(entries []byte) (int, error) {
 	var flags journal.Flags
 	if p.synced {
 		flags = journal.FlagSynced
 	}
 	buf, err := appendEventFrames(p.frameBuf[:0], p.framer, flags, entries)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	p.frameBuf = buf
 	p.synced = false
 	if _, err := p.jw.Write(buf); err != nil {
-		return err
+		return 0, err
 	}
 	if cap(p.frameBuf) > 4*frameTarget {
 		p.frameBuf = nil // a burst should not pin memory for ever
 	}
-	return nil
+	return len(buf), nil
 }
 
 // fail makes the instance refuse every later event.
@@ -204,6 +213,7 @@ func (p *Prevayler[S, E, R]) fail(err error) {
 	defer p.mu.Unlock()
 	if p.failed == nil {
 		p.failed = err
+		p.failedErr.Store(&err)
 		p.log.Error("prevayler: journal failed; refusing new events until reopened", "err", err)
 	}
 }

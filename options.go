@@ -65,15 +65,31 @@ type Options[S any] struct {
 	// Codec encodes state and events. nil: Gob.
 	Codec Codec
 
-	// Logger receives warnings (a torn tail dropped) and debug output.
-	// nil: silent.
+	// Logger receives warnings (a torn tail dropped), the progress of long
+	// recoveries and debug output. nil: silent.
 	Logger *slog.Logger
+
+	// Automatic snapshots, so that start-up stays short: a snapshot is
+	// taken in the background once SnapshotEvery events, or SnapshotBytes
+	// bytes of journal, were written since the last one, or SnapshotInterval
+	// passed with at least one event. Zero disables each rule.
+	SnapshotEvery    int
+	SnapshotBytes    int64
+	SnapshotInterval time.Duration
+
+	// KeepArchives, if positive, removes all but the newest KeepArchives
+	// archives (journal.backup-<timestamp>) after each snapshot and at
+	// start-up. Zero keeps them all.
+	KeepArchives int
 }
 
 func (o *Options[S]) withDefaults() (Options[S], error) {
 	r := *o
 	if r.Durability != Durable && r.Durability != Buffered {
 		return r, fmt.Errorf("prevayler: invalid Options.Durability %d", int(r.Durability))
+	}
+	if r.SnapshotEvery < 0 || r.SnapshotBytes < 0 || r.SnapshotInterval < 0 || r.KeepArchives < 0 {
+		return r, fmt.Errorf("prevayler: negative snapshot or archive option")
 	}
 	if r.Store == nil {
 		r.Store = localstore.New(DefaultJournal)

@@ -63,6 +63,16 @@ type Prevayler[S, E, R any] struct {
 	snapMu      sync.Mutex // one Snapshot at a time
 	lastArchive time.Time  // archive names strictly increase
 
+	stats     counters
+	backlog   atomic.Pointer[store.Backlog]
+	failedErr atomic.Pointer[error]
+	pendingN  int // events in pending; guarded by mu
+
+	policy     policy
+	policyKick chan struct{}
+	policyStop chan struct{}
+	policyDone sync.WaitGroup
+
 	kick      chan struct{} // wakes the committer (Durable)
 	stop      chan struct{}
 	committer sync.WaitGroup
@@ -101,6 +111,13 @@ func Open[S, E, R any](ctx context.Context, h Handler[S, E, R], opts Options[S])
 		kick:    make(chan struct{}, 1),
 		stop:    make(chan struct{}),
 		reset:   true,
+		policy: policy{
+			every:    uint64(o.SnapshotEvery),
+			bytes:    o.SnapshotBytes,
+			interval: o.SnapshotInterval,
+			keep:     o.KeepArchives,
+		},
+		policyStop: make(chan struct{}),
 	}
 	opened := false
 	defer func() {
@@ -122,6 +139,11 @@ func Open[S, E, R any](ctx context.Context, h Handler[S, E, R], opts Options[S])
 		p.committer.Add(1)
 		go p.commitLoop()
 	}
+	if p.policy.active() {
+		p.policyKick = make(chan struct{}, 1)
+		p.policyDone.Add(1)
+		go p.policyLoop()
+	}
 	return p, nil
 }
 
@@ -135,6 +157,8 @@ func NewTransient[S, E, R any](h Handler[S, E, R], initial S) *Prevayler[S, E, R
 		state:   initial,
 		wsem:    make(chan struct{}, 1),
 		stop:    make(chan struct{}),
+		// no policy goroutine: a closed channel makes Close's stop a no-op
+		policyStop: make(chan struct{}),
 	}
 	p.pub.Store(&initial)
 	return p
@@ -180,6 +204,7 @@ func (p *Prevayler[S, E, R]) Handle(ctx context.Context, event E) (R, error) {
 	if p.st != nil {
 		if err := p.encodeEventLocked(&event); err != nil {
 			p.mu.Unlock()
+			p.stats.refused.Add(1)
 			return zero, err
 		}
 	}
@@ -189,6 +214,7 @@ func (p *Prevayler[S, E, R]) Handle(ctx context.Context, event E) (R, error) {
 		// that the next event must then send again.
 		p.reset = true
 		p.mu.Unlock()
+		p.stats.refused.Add(1)
 		return zero, err
 	}
 	if p.st == nil {
@@ -254,11 +280,13 @@ func (p *Prevayler[S, E, R]) Close() error {
 }
 
 func (p *Prevayler[S, E, R]) close() error {
-	p.snapMu.Lock() // let a running snapshot finish its switch
-	defer p.snapMu.Unlock()
 	p.mu.Lock()
 	p.closed = true
 	p.mu.Unlock()
+	close(p.policyStop)
+	p.policyDone.Wait()
+	p.snapMu.Lock() // let a running snapshot finish its switch
+	defer p.snapMu.Unlock()
 	if p.st == nil {
 		return nil
 	}

@@ -27,7 +27,9 @@ func (p *Prevayler[S, E, R]) recover(ctx context.Context, initial S) (S, error) 
 		return initial, fmt.Errorf("prevayler: list journal files: %w", err)
 	}
 	var hasJournal, hasBackup bool
+	size := map[string]int64{}
 	for _, f := range files {
+		size[f.Name] = f.Size
 		switch {
 		case f.Name == store.Journal:
 			hasJournal = true
@@ -55,7 +57,7 @@ func (p *Prevayler[S, E, R]) recover(ctx context.Context, initial S) (S, error) 
 		src = store.Journal
 	}
 	if hasBackup || hasJournal {
-		if state, err = p.replay(ctx, src, initial); err != nil {
+		if state, err = p.replay(ctx, src, size[src], initial); err != nil {
 			return initial, err
 		}
 	}
@@ -70,6 +72,9 @@ func (p *Prevayler[S, E, R]) recover(ctx context.Context, initial S) (S, error) 
 	}
 	p.jw, p.framer, p.synced = w, framer, true
 	p.setThrottle(w)
+	p.setBacklog(w)
+	p.stats.snapshotted(time.Now())
+	p.pruneArchives(ctx)
 	return state, nil
 }
 
@@ -195,14 +200,15 @@ func (p *Prevayler[S, E, R]) removeQuietly(name string) {
 }
 
 // replay rebuilds the state from one journal file, streaming it.
-func (p *Prevayler[S, E, R]) replay(ctx context.Context, name string, initial S) (S, error) {
+func (p *Prevayler[S, E, R]) replay(ctx context.Context, name string, size int64, initial S) (S, error) {
 	label := "journal" + name
 	rc, err := p.st.Open(ctx, name)
 	if err != nil {
 		return initial, fmt.Errorf("prevayler: open %s: %w", label, err)
 	}
 	defer rc.Close()
-	jr, err := journal.NewReader(bufio.NewReaderSize(rc, 1<<20), label, p.aead)
+	counted := &countingReader{r: rc}
+	jr, err := journal.NewReader(bufio.NewReaderSize(counted, 1<<20), label, p.aead)
 	if err != nil {
 		return initial, fmt.Errorf("prevayler: read %s: %w", label, err)
 	}
@@ -226,12 +232,16 @@ func (p *Prevayler[S, E, R]) replay(ctx context.Context, name string, initial S)
 	}
 
 	start := time.Now()
+	progress := newProgress(p.log, label, size, counted)
 	var (
 		dec   Decoder
 		feed  entryReader
 		count uint64
 	)
 	for {
+		if count&4095 == 0 {
+			progress.maybeLog(count)
+		}
 		ev, err := jr.Next()
 		if err == io.EOF {
 			break

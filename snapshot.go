@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/prevayler-go/prevayler/internal/journal"
 	"github.com/prevayler-go/prevayler/store"
@@ -130,11 +131,14 @@ func (p *Prevayler[S, E, R]) Snapshot(ctx context.Context) error {
 	old := p.jw
 	p.jw, p.framer, p.synced = w, framer, true
 	p.setThrottle(w)
+	p.setBacklog(w)
+	p.stats.snapshotted(time.Now())
 	p.unlockWriter()
 	if err := old.Close(); err != nil {
 		p.log.Warn("prevayler: closing the retired journal failed", "err", err)
 	}
 	p.log.Debug("prevayler: snapshot taken")
+	p.pruneArchives(ctx)
 	return nil
 }
 

@@ -112,3 +112,11 @@ type Writer interface {
 type Throttle interface {
 	Wait(ctx context.Context) error
 }
+
+// Backlog is an optional interface of a Writer that buffers data before
+// making it durable in the background (S3). It reports the bytes written
+// but not yet stored and when the oldest of them was written (zero time:
+// nothing pending).
+type Backlog interface {
+	Backlog() (bytes int64, oldest time.Time)
+}

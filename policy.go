@@ -1,0 +1,106 @@
+package prevayler
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/prevayler-go/prevayler/store"
+)
+
+// policy says when snapshots are taken automatically and how many
+// archives are kept (Options.SnapshotEvery, SnapshotBytes,
+// SnapshotInterval, KeepArchives).
+type policy struct {
+	every    uint64
+	bytes    int64
+	interval time.Duration
+	keep     int
+}
+
+func (pol policy) active() bool { return pol.every > 0 || pol.bytes > 0 || pol.interval > 0 }
+
+// due reports whether a snapshot is due now.
+func (p *Prevayler[S, E, R]) snapshotDue(now time.Time) bool {
+	c, pol := &p.stats, p.policy
+	events := c.eventsSinceSnap.Load()
+	switch {
+	case events == 0:
+		return false
+	case pol.every > 0 && events >= pol.every:
+		return true
+	case pol.bytes > 0 && c.bytesSinceSnap.Load() >= pol.bytes:
+		return true
+	case pol.interval > 0 && now.Sub(time.Unix(0, c.lastSnap.Load())) >= pol.interval:
+		return true
+	}
+	return false
+}
+
+// nudgePolicy wakes the policy goroutine when a threshold may have been
+// crossed, so that a count or size policy reacts at once.
+func (p *Prevayler[S, E, R]) nudgePolicy() {
+	if p.policyKick == nil || !p.snapshotDue(time.Now()) {
+		return
+	}
+	select {
+	case p.policyKick <- struct{}{}:
+	default:
+	}
+}
+
+// policyLoop takes the automatic snapshots. Open starts it; Close stops it.
+func (p *Prevayler[S, E, R]) policyLoop() {
+	defer p.policyDone.Done()
+	tick := time.Second
+	if iv := p.policy.interval; iv > 0 && iv/4 < tick {
+		tick = max(iv/4, time.Millisecond)
+	}
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.policyStop:
+			return
+		case <-t.C:
+		case <-p.policyKick:
+		}
+		if !p.snapshotDue(time.Now()) {
+			continue
+		}
+		if err := p.Snapshot(context.Background()); err != nil && !errors.Is(err, ErrClosed) {
+			p.log.Warn("prevayler: automatic snapshot failed", "err", err)
+		}
+	}
+}
+
+// pruneArchives removes all but the newest keep archives. Failures are
+// logged: an archive left behind costs space, not correctness.
+func (p *Prevayler[S, E, R]) pruneArchives(ctx context.Context) {
+	if p.policy.keep <= 0 {
+		return
+	}
+	files, err := p.st.List(ctx)
+	if err != nil {
+		p.log.Warn("prevayler: list archives to prune", "err", err)
+		return
+	}
+	var archives []string
+	for _, f := range files {
+		if strings.HasPrefix(f.Name, store.ArchivePrefix) {
+			archives = append(archives, f.Name)
+		}
+	}
+	sort.Strings(archives) // the timestamps sort as text
+	for len(archives) > p.policy.keep {
+		name := archives[0]
+		archives = archives[1:]
+		if err := p.st.Remove(ctx, name); err != nil && !errors.Is(err, store.ErrNotExist) {
+			p.log.Warn("prevayler: remove old archive", "file", name, "err", err)
+			continue
+		}
+		p.log.Debug("prevayler: removed old archive", "file", name)
+	}
+}

@@ -1,0 +1,91 @@
+package prevayler
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/prevayler-go/prevayler/store"
+)
+
+// Stats are counters of a prevalent system since Open. Reading them takes
+// a few atomic loads, cheap enough to poll (see examples/bank for an
+// expvar export).
+type Stats struct {
+	Events       uint64        // events acknowledged (journaled)
+	Refused      uint64        // events the handler refused or that could not be encoded
+	Bytes        int64         // bytes written to journals, framing included
+	Writes       uint64        // journal writes: one per group of events (batch)
+	Syncs        uint64        // fsyncs (local) or completed upload waits (S3)
+	LastBatch    int           // events in the latest write
+	MaxBatch     int           // events in the largest write
+	Snapshots    uint64        // snapshots taken, start-up's included
+	PendingBytes int64         // written but not yet durable in the store (S3 upload buffer)
+	PendingAge   time.Duration // age of the oldest pending byte
+	LastError    error         // the journal failure that stopped this instance, if any
+}
+
+type counters struct {
+	events, refused, writes, syncs, snapshots atomic.Uint64
+	bytes                                     atomic.Int64
+	lastBatch, maxBatch                       atomic.Int64
+	// since the last snapshot, for the snapshot policy
+	eventsSinceSnap atomic.Uint64
+	bytesSinceSnap  atomic.Int64
+	lastSnap        atomic.Int64 // unix nanoseconds
+}
+
+func (c *counters) wrote(events int, bytes int) {
+	c.events.Add(uint64(events))
+	c.eventsSinceSnap.Add(uint64(events))
+	c.bytes.Add(int64(bytes))
+	c.bytesSinceSnap.Add(int64(bytes))
+	c.writes.Add(1)
+	c.lastBatch.Store(int64(events))
+	for {
+		m := c.maxBatch.Load()
+		if int64(events) <= m || c.maxBatch.CompareAndSwap(m, int64(events)) {
+			return
+		}
+	}
+}
+
+func (c *counters) snapshotted(now time.Time) {
+	c.snapshots.Add(1)
+	c.eventsSinceSnap.Store(0)
+	c.bytesSinceSnap.Store(0)
+	c.lastSnap.Store(now.UnixNano())
+}
+
+// Stats returns the counters. It does not lock the system.
+func (p *Prevayler[S, E, R]) Stats() Stats {
+	c := &p.stats
+	s := Stats{
+		Events:    c.events.Load(),
+		Refused:   c.refused.Load(),
+		Bytes:     c.bytes.Load(),
+		Writes:    c.writes.Load(),
+		Syncs:     c.syncs.Load(),
+		LastBatch: int(c.lastBatch.Load()),
+		MaxBatch:  int(c.maxBatch.Load()),
+		Snapshots: c.snapshots.Load(),
+	}
+	if b := p.backlog.Load(); b != nil {
+		n, oldest := (*b).Backlog()
+		s.PendingBytes = n
+		if n > 0 && !oldest.IsZero() {
+			s.PendingAge = time.Since(oldest)
+		}
+	}
+	if e := p.failedErr.Load(); e != nil {
+		s.LastError = *e
+	}
+	return s
+}
+
+func (p *Prevayler[S, E, R]) setBacklog(w store.Writer) {
+	if b, ok := w.(store.Backlog); ok {
+		p.backlog.Store(&b)
+	} else {
+		p.backlog.Store(nil)
+	}
+}

@@ -239,7 +239,7 @@ func (p *Prevayler[S, E, R]) replay(ctx context.Context, name string, size int64
 		count uint64
 	)
 	for {
-		if count&4095 == 0 {
+		if count&255 == 0 {
 			progress.maybeLog(count)
 		}
 		ev, err := jr.Next()

@@ -60,6 +60,11 @@ func BenchmarkTransfer(b *testing.B) {
 				wg.Wait()
 				b.StopTimer()
 				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "transfers/s")
+				st := p.Stats()
+				b.ReportMetric(float64(st.Events)/float64(max(st.Writes, 1)), "events/write")
+				if st.Syncs > 0 {
+					b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(st.Syncs), "µs/sync")
+				}
 			})
 		}
 	}

@@ -68,6 +68,9 @@ type Prevayler[S, E, R any] struct {
 	failedErr atomic.Pointer[error]
 	pendingN  int // events in pending; guarded by mu
 
+	gatherWant int           // the committer waits for this many pending events; guarded by mu
+	gathered   chan struct{} // tells the committer they are there
+
 	policy     policy
 	policyKick chan struct{}
 	policyStop chan struct{}
@@ -100,17 +103,18 @@ func Open[S, E, R any](ctx context.Context, h Handler[S, E, R], opts Options[S])
 		return nil, err
 	}
 	p := &Prevayler[S, E, R]{
-		handler: h,
-		clock:   o.Clock,
-		log:     o.Logger,
-		st:      o.Store,
-		codec:   o.Codec,
-		aead:    o.Encryption,
-		durable: o.Durability == Durable,
-		wsem:    make(chan struct{}, 1),
-		kick:    make(chan struct{}, 1),
-		stop:    make(chan struct{}),
-		reset:   true,
+		handler:  h,
+		clock:    o.Clock,
+		log:      o.Logger,
+		st:       o.Store,
+		codec:    o.Codec,
+		aead:     o.Encryption,
+		durable:  o.Durability == Durable,
+		wsem:     make(chan struct{}, 1),
+		kick:     make(chan struct{}, 1),
+		gathered: make(chan struct{}, 1),
+		stop:     make(chan struct{}),
+		reset:    true,
 		policy: policy{
 			every:    uint64(o.SnapshotEvery),
 			bytes:    o.SnapshotBytes,

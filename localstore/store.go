@@ -91,7 +91,7 @@ func (s *Store) begin(ctx context.Context, op, name string, needLock bool) (stri
 	if s.bad != nil {
 		return "", fmt.Errorf("localstore: %s: %w", op, s.bad)
 	}
-	if !validName(name) {
+	if !store.ValidName(name) {
 		return "", fmt.Errorf("localstore: %s %q: invalid journal file name", op, name)
 	}
 	p := s.path + name
@@ -168,7 +168,7 @@ func (s *Store) List(ctx context.Context) ([]store.FileInfo, error) {
 	var files []store.FileInfo
 	for _, e := range entries {
 		name, ok := strings.CutPrefix(e.Name(), s.base)
-		if !ok || !validName(name) || e.IsDir() {
+		if !ok || !store.ValidName(name) || e.IsDir() {
 			continue
 		}
 		info, err := e.Info()

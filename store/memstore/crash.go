@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"time"
+
+	"github.com/prevayler-go/prevayler/store"
 )
 
 // CrashOptions says what a simulated power loss keeps of the bytes that
@@ -62,7 +64,7 @@ func (s *Store) Files() map[string][]byte {
 // journal. Writers of an existing file go on appending after data. It
 // panics if name is not a journal file name (see package store).
 func (s *Store) SetFile(name string, data []byte) {
-	if !validName(name) {
+	if !store.ValidName(name) {
 		panic(fmt.Sprintf("memstore: SetFile %q: invalid journal file name", name))
 	}
 	s.d.mu.Lock()

@@ -91,7 +91,7 @@ func (s *Store) check(ctx context.Context, op, name string, mutating bool) error
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("memstore: %s %q: %w", op, name, err)
 	}
-	if !validName(name) {
+	if !store.ValidName(name) {
 		return fmt.Errorf("memstore: %s %q: invalid journal file name", op, name)
 	}
 	if s.closed || s.epoch != s.d.epoch {

@@ -1,97 +1,107 @@
-// Command bank is the example application: a bank whose accounts live in
-// memory and whose every transfer is journaled by prevayler on the local
-// store. Run it twice: the second run starts from the state the first one
-// left.
-//
-//	go run ./examples/bank                      # journal in ./bank-data
-//	go run ./examples/bank -transfers 100000 -writers 64
 package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"log"
+	"io"
 	"log/slog"
-	"math/rand/v2"
 	"os"
-	"path/filepath"
-	"sync"
-	"sync/atomic"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/prevayler-go/prevayler"
 	"github.com/prevayler-go/prevayler/examples/bank/model"
-	"github.com/prevayler-go/prevayler/localstore"
+	_ "github.com/prevayler-go/prevayler/s3store" // -store s3://...
+	"github.com/prevayler-go/prevayler/store"
 )
 
-func main() {
-	dir := flag.String("dir", "bank-data", "directory of the journal")
-	accounts := flag.Int("accounts", 10_000, "number of accounts of a new bank")
-	transfers := flag.Int("transfers", 20_000, "transfers to make in this run")
-	writers := flag.Int("writers", 64, "concurrent callers")
-	buffered := flag.Bool("buffered", false, "Buffered durability instead of Durable")
-	verbose := flag.Bool("v", false, "log the library's debug output")
-	flag.Parse()
+// config is the command line.
+type config struct {
+	store     string
+	addr      string
+	demo      bool
+	accounts  int
+	transfers int
+	writers   int
+	buffered  bool
+	verbose   bool
+}
 
+// bank is the prevalent system of this application.
+type bank = prevayler.Prevayler[model.Bank, model.Event, model.Receipt]
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes the command line and returns the exit status. ctx ends the
+// service (SIGINT or SIGTERM in main).
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("bank", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg config
+	fs.StringVar(&cfg.store, "store", "bank-data/journal", "journal `URL`: a path, file:///abs/path or s3://BUCKET/KEY?region=...")
+	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "HTTP listen `address`")
+	fs.BoolVar(&cfg.demo, "demo", false, "make -transfers transfers, print the state recovered and exit, instead of serving HTTP")
+	fs.IntVar(&cfg.accounts, "accounts", 10_000, "number of accounts of a new bank")
+	fs.IntVar(&cfg.transfers, "transfers", 20_000, "transfers to make in -demo mode")
+	fs.IntVar(&cfg.writers, "writers", 64, "concurrent callers in -demo mode")
+	fs.BoolVar(&cfg.buffered, "buffered", false, "Buffered durability instead of Durable")
+	fs.BoolVar(&cfg.verbose, "v", false, "log the library's debug output")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "bank: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	var err error
+	if cfg.demo {
+		err = demo(ctx, cfg, stdout)
+	} else {
+		err = serve(ctx, cfg, nil, stdout)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "bank: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// open opens the bank's journal at cfg.store and reports what it
+// recovered.
+func open(ctx context.Context, cfg config, out io.Writer) (*bank, error) {
 	var logger *slog.Logger
-	if *verbose {
+	if cfg.verbose {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
+	s, err := store.Open(ctx, cfg.store)
+	if err != nil {
+		return nil, err
+	}
 	durability := prevayler.Durable
-	if *buffered {
+	if cfg.buffered {
 		durability = prevayler.Buffered
 	}
-	ctx := context.Background()
 	start := time.Now()
-	p, err := prevayler.Open(ctx, model.Handle, prevayler.Options[model.Bank]{
-		Store:        localstore.New(filepath.Join(*dir, "journal")),
-		InitialState: model.New(*accounts, 1000),
+	p, err := prevayler.Open(ctx, model.Apply, prevayler.Options[model.Bank]{
+		Store:        s,
+		InitialState: model.New(cfg.accounts, 1000),
 		Durability:   durability,
 		Logger:       logger,
 	})
 	if err != nil {
-		log.Fatalf("bank: %v", err)
+		return nil, err
 	}
-	s := p.State()
-	fmt.Printf("recovered in %v: %d accounts, %d transfers so far, total balance %d\n",
-		time.Since(start).Round(time.Millisecond), s.Accounts(), s.Transfers, s.Total())
-
-	var done, refused atomic.Int64
-	var wg sync.WaitGroup
-	start = time.Now()
-	for w := 0; w < *writers; w++ {
-		wg.Add(1)
-		go func(seed uint64) {
-			defer wg.Done()
-			rng := rand.New(rand.NewPCG(seed, uint64(time.Now().UnixNano())))
-			n := s.Accounts()
-			for done.Add(1) <= int64(*transfers) {
-				t := model.Transfer{From: rng.IntN(n), To: rng.IntN(n), Amount: 1 + rng.Int64N(100)}
-				_, err := p.Handle(ctx, t)
-				switch {
-				case errors.Is(err, model.ErrInsufficient):
-					refused.Add(1)
-				case err != nil:
-					log.Fatalf("bank: transfer: %v", err)
-				}
-			}
-		}(uint64(w))
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	n := int64(*transfers)
-	fmt.Printf("made %d transfers (%d refused for insufficient funds) with %d writers, %s, in %v: %.0f transfers/s\n",
-		n, refused.Load(), *writers, durability, elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds())
-
-	if err := p.Snapshot(ctx); err != nil {
-		log.Fatalf("bank: snapshot: %v", err)
-	}
-	s = p.State()
-	if err := p.Close(); err != nil {
-		log.Fatalf("bank: close: %v", err)
-	}
-	fmt.Printf("closed: %d transfers in all, total balance %d (unchanged by transfers)\n", s.Transfers, s.Total())
-	fmt.Printf("journal files in %s; run again to see the state recovered\n", *dir)
+	b := p.State()
+	fmt.Fprintf(out, "recovered %s in %v: %d accounts, %d transfers and %d deposits so far, total balance %d\n",
+		cfg.store, time.Since(start).Round(time.Millisecond), b.Accounts(), b.Transfers, b.Deposits, b.Total())
+	return p, nil
 }

@@ -9,11 +9,13 @@
 //  3. else an in-process server: gofakes3 with its in-memory backend behind
 //     httptest.NewServer, one per call.
 //
-// With PREVAYLER_S3_REQUIRED=1, a missing or unreachable endpoint fails
-// the test instead of falling back: CI sets it so that a broken server
-// cannot pass as a skipped one.
+// An endpoint that does not answer is passed over, and every test logs
+// why. With PREVAYLER_S3_REQUIRED=1, a missing or unreachable endpoint
+// fails the test instead: CI sets it so that a broken server cannot pass
+// unnoticed.
 //
-// Every test logs which server it used. gofakes3 v1.2.0 checks
+// Every test logs which server it used. FaultClient wraps a client to
+// inject server errors, lost responses and crashes. gofakes3 v1.2.0 checks
 // If-None-Match and If-Match on PutObject atomically, under its backend's
 // lock, as S3 does; TestConditionalWrites checks that of whichever server
 // runs, so the store's fencing is tested faithfully on each.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -49,14 +50,18 @@ type shared struct {
 var (
 	once   sync.Once
 	remote *shared // nil: none, use the in-process server
+	note   string  // why the environment's server was passed over
 )
 
 // Server returns a client and an existing bucket on the best server
 // available (see the package documentation) and the kind of server. The
 // bucket may be shared with other tests: use Key for a fresh prefix.
-func Server(t *testing.T) (client *s3.Client, bucket, kind string) {
+func Server(t testing.TB) (client *s3.Client, bucket, kind string) {
 	t.Helper()
-	once.Do(func() { remote = pickRemote() })
+	once.Do(func() { remote, note = pickRemote(os.Getenv) })
+	if note != "" {
+		t.Logf("s3test: %s", note)
+	}
 	if remote != nil {
 		if remote.err != nil {
 			t.Fatalf("s3test: %v", remote.err)
@@ -70,41 +75,44 @@ func Server(t *testing.T) (client *s3.Client, bucket, kind string) {
 }
 
 // pickRemote sets up the environment's server or LocalStack, or returns
-// nil for the in-process one.
-func pickRemote() *shared {
+// nil for the in-process one, with a note when an endpoint was set but
+// passed over. getenv reads the environment.
+func pickRemote(getenv func(string) string) (*shared, string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	required := os.Getenv(EnvRequired) == "1"
-	if endpoint := os.Getenv(EnvEndpoint); endpoint != "" {
-		return envServer(ctx, endpoint)
-	}
-	if required {
-		return &shared{err: fmt.Errorf("%s=1 but %s is not set", EnvRequired, EnvEndpoint)}
+	required := getenv(EnvRequired) == "1"
+	var note string
+	if endpoint := getenv(EnvEndpoint); endpoint != "" {
+		sh := envServer(ctx, endpoint, getenv(EnvBucket))
+		if sh.err == nil || required {
+			return sh, ""
+		}
+		note = fmt.Sprintf("falling back from %s: %v (set %s=1 to fail instead)", EnvEndpoint, sh.err, EnvRequired)
+	} else if required {
+		return &shared{err: fmt.Errorf("%s=1 but %s is not set", EnvRequired, EnvEndpoint)}, ""
 	}
 	if localstack.Available(ctx) != nil {
-		return nil
+		return nil, note
 	}
 	c, err := localstack.Run(ctx)
 	if err != nil {
 		// Docker answers but cannot run LocalStack (no image, no network):
 		// the in-process server still tests the S3 path.
-		fmt.Fprintf(os.Stderr, "s3test: LocalStack unavailable, using the in-process server: %v\n", err)
-		return nil
+		return nil, strings.TrimPrefix(note+"; ", "; ") + fmt.Sprintf("LocalStack unavailable, using the in-process server: %v", err)
 	}
 	// The container lives as long as the test binary; the testcontainers
 	// reaper removes it when the binary exits.
 	bucket, err := makeBucket(ctx, c.Client)
-	return &shared{client: c.Client, bucket: bucket, kind: KindLocalStack, desc: "LocalStack at " + c.Endpoint, err: err}
+	return &shared{client: c.Client, bucket: bucket, kind: KindLocalStack, desc: "LocalStack at " + c.Endpoint, err: err}, note
 }
 
 // envServer connects to the server of the environment and checks that it
 // answers.
-func envServer(ctx context.Context, endpoint string) *shared {
+func envServer(ctx context.Context, endpoint, bucket string) *shared {
 	client, err := s3store.NewClient(ctx, s3store.ClientOptions{Endpoint: endpoint, PathStyle: true})
 	if err != nil {
 		return &shared{err: err}
 	}
-	bucket := os.Getenv(EnvBucket)
 	if bucket == "" {
 		bucket, err = makeBucket(ctx, client)
 	} else {

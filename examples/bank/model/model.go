@@ -5,6 +5,10 @@
 // the chunk index and the one or two chunks it touches, never the whole
 // bank, so that the state a reader holds is never modified (copy on write)
 // and a transfer costs the same whatever the number of accounts.
+//
+// Handle takes transfers only (the benchmarks use it); Apply takes every
+// Event: Transfer, Deposit and OpenAccount (events.go), as the HTTP
+// service and the Lambda example do.
 package model
 
 import (
@@ -20,7 +24,8 @@ const ChunkSize = 64
 type Bank struct {
 	Chunks    [][]int64 // never modified once published: copy on write
 	Transfers int64
-	Last      time.Time // time of the last transfer, as journaled
+	Deposits  int64
+	Last      time.Time // time of the last event, as journaled
 }
 
 // New returns a bank of n accounts holding initial each.
@@ -69,9 +74,13 @@ type Transfer struct {
 	Amount   int64
 }
 
-// Receipt is what a transfer returns to its caller.
+// Receipt is what an event returns to its caller: a transfer sets the
+// balances of both accounts, a deposit or an opening the account and its
+// balance.
 type Receipt struct {
 	FromBalance, ToBalance int64
+	Account                int
+	Balance                int64
 }
 
 // Errors a transfer can be refused with.
@@ -97,8 +106,8 @@ func Handle(b Bank, t Transfer, at time.Time) (Bank, Receipt, error) {
 	if from < t.Amount {
 		return b, Receipt{}, fmt.Errorf("%w: account %d has %d, transfer of %d", ErrInsufficient, t.From, from, t.Amount)
 	}
-	next := Bank{Chunks: make([][]int64, len(b.Chunks)), Transfers: b.Transfers + 1, Last: at}
-	copy(next.Chunks, b.Chunks)
+	next := b.shallow(at)
+	next.Transfers++
 	fc, tc := t.From/ChunkSize, t.To/ChunkSize
 	next.Chunks[fc] = clone(b.Chunks[fc])
 	if tc != fc {

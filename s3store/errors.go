@@ -1,0 +1,73 @@
+package s3store
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/aws/smithy-go"
+)
+
+// errConflict: a conditional write found the object changed by someone
+// else. Callers turn it into store.ErrFenced or fs.ErrExist.
+var errConflict = errors.New("s3store: conditional write conflict")
+
+// statusOf returns the HTTP status of a failed request, or 0 if no
+// response arrived (a transport failure).
+func statusOf(err error) int {
+	var re interface{ HTTPStatusCode() int }
+	if errors.As(err, &re) {
+		return re.HTTPStatusCode()
+	}
+	return 0
+}
+
+// codeOf returns the S3 error code, such as "NoSuchKey" or "SlowDown".
+func codeOf(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}
+
+// isNotFound reports a missing object (not a missing bucket, which is a
+// configuration error and must not read as an empty journal).
+func isNotFound(err error) bool {
+	switch codeOf(err) {
+	case "NoSuchKey", "NotFound":
+		return true
+	case "NoSuchBucket":
+		return false
+	}
+	return statusOf(err) == http.StatusNotFound && codeOf(err) == ""
+}
+
+// isPrecondition reports a conditional write refused because the object
+// exists (If-None-Match) or changed (If-Match).
+func isPrecondition(err error) bool {
+	return statusOf(err) == http.StatusPreconditionFailed || codeOf(err) == "PreconditionFailed"
+}
+
+// isTransient reports an error worth retrying: no response at all (reset,
+// timeout), throttling, a server error, or two conditional writes that
+// raced (409 ConditionalRequestConflict). The caller's own cancellation
+// is never transient.
+func isTransient(ctx context.Context, err error) bool {
+	if err == nil || ctx.Err() != nil {
+		return false
+	}
+	switch codeOf(err) {
+	case "SlowDown", "Throttling", "ThrottlingException", "RequestTimeout", "InternalError",
+		"ServiceUnavailable", "ConditionalRequestConflict", "RequestTimeTooSkewed":
+		return true
+	}
+	switch status := statusOf(err); {
+	case status == 0:
+		return true
+	case status >= 500, status == http.StatusTooManyRequests, status == http.StatusRequestTimeout,
+		status == http.StatusConflict:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,122 @@
+package s3store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/prevayler-go/prevayler/store"
+)
+
+// List returns the journal's files with the bytes stored so far. It reads
+// every marker and lists every file's segments: a few requests per file.
+func (s *Store) List(ctx context.Context) ([]store.FileInfo, error) {
+	if err := s.usable(ctx); err != nil {
+		return nil, fmt.Errorf("s3store: list: %w", err)
+	}
+	names, err := s.listNames(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("s3store: list: %w", err)
+	}
+	infos := make([]*store.FileInfo, len(names))
+	err = s.forEachIndex(ctx, len(names), func(ctx context.Context, i int) error {
+		o, err := s.getMarker(ctx, names[i])
+		if err != nil || !o.present() {
+			return err // absent, or removed since it was listed
+		}
+		segs, _, err := s.listSegments(ctx, o.m.Gen, 0)
+		if err != nil {
+			return err
+		}
+		fi := &store.FileInfo{Name: names[i], ModTime: o.mod}
+		for _, sg := range segs {
+			fi.Size += sg.size
+			if sg.mod.After(fi.ModTime) {
+				fi.ModTime = sg.mod
+			}
+		}
+		infos[i] = fi
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("s3store: list: %w", err)
+	}
+	var out []store.FileInfo
+	for _, fi := range infos {
+		if fi != nil {
+			out = append(out, *fi)
+		}
+	}
+	return out, nil
+}
+
+// listNames lists the names whose marker objects exist, present or not.
+// The delimiter keeps the segments out of the listing.
+func (s *Store) listNames(ctx context.Context) ([]string, error) {
+	in := &s3.ListObjectsV2Input{Bucket: &s.opts.Bucket, Prefix: &s.key, Delimiter: aws.String("/")}
+	var names []string
+	for {
+		var out *s3.ListObjectsV2Output
+		err := s.do(ctx, "list markers", func(ctx context.Context) error {
+			var err error
+			out, err = s.client.ListObjectsV2(ctx, in)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("list markers: %w", err)
+		}
+		for _, o := range out.Contents {
+			if name, ok := strings.CutPrefix(aws.ToString(o.Key), s.key); ok && store.ValidName(name) {
+				names = append(names, name)
+			}
+		}
+		if !aws.ToBool(out.IsTruncated) || out.NextContinuationToken == nil {
+			return names, nil
+		}
+		in.ContinuationToken = out.NextContinuationToken
+	}
+}
+
+// forEachIndex runs fn for 0..n-1, Options.Concurrency at a time, and
+// returns the first error.
+func (s *Store) forEachIndex(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg    sync.WaitGroup
+		once  sync.Once
+		first error
+		slots = make(chan struct{}, s.opts.Concurrency)
+	)
+	for i := range n {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			if err := fn(ctx, i); err != nil {
+				once.Do(func() { first = err; cancel() })
+			}
+		}()
+	}
+	wg.Wait()
+	if first == nil {
+		first = ctx.Err()
+	}
+	return first
+}
+
+// forEach runs fn for every item, Options.Concurrency at a time.
+func (s *Store) forEach(ctx context.Context, items []string, fn func(ctx context.Context, item string) error) error {
+	return s.forEachIndex(ctx, len(items), func(ctx context.Context, i int) error { return fn(ctx, items[i]) })
+}

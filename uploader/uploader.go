@@ -1,0 +1,263 @@
+package uploader
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prevayler-go/prevayler/store"
+)
+
+// Defaults of Options.
+const (
+	DefaultSleepTime = time.Second
+	DefaultMaxBuffer = 64 << 20
+)
+
+// PutFunc stores one segment: the bytes appended since the previous one.
+// Segments are numbered from Options.FirstSeq without gaps, and put is
+// called from one goroutine, one segment at a time. After an error that is
+// not Permanent it is called again with the same seq and data; it must
+// then treat a segment that its lost earlier attempt already stored as a
+// success.
+type PutFunc func(ctx context.Context, seq uint64, data []byte) error
+
+// Options configure an Uploader. The zero value means the defaults.
+type Options struct {
+	// SleepTime is the longest a byte waits in the buffer before its
+	// upload starts, unless Sync or Close asks sooner. Default
+	// DefaultSleepTime.
+	SleepTime time.Duration
+	// MaxBuffer bounds the bytes not yet stored, as Wait enforces it.
+	// A quarter of it pending starts an upload at once. Default
+	// DefaultMaxBuffer.
+	MaxBuffer int
+	// Retry is the policy for failed uploads.
+	Retry Retry
+	// FirstSeq is the number of the first segment; 0 means 1.
+	FirstSeq uint64
+	// Logger receives debug output and failures; nil is silent.
+	Logger *slog.Logger
+}
+
+// Stats counts what an Uploader did.
+type Stats struct {
+	Segments uint64        // segments stored
+	Bytes    uint64        // bytes stored
+	Failures uint64        // failed attempts, retried or not
+	PutTime  time.Duration // total time of successful attempts
+}
+
+// Uploader collects appended bytes and stores them as numbered segments
+// from one background goroutine, which New starts and Close stops.
+type Uploader struct {
+	put       PutFunc
+	sleep     time.Duration
+	maxBuffer int
+	flushSize int
+	retry     Retry
+	log       *slog.Logger
+	kick      chan struct{} // wakes the loop; capacity 1
+	exited    chan struct{} // closed when the loop returns
+
+	mu           sync.Mutex
+	changed      chan struct{} // closed and replaced on every change, to wake waiters
+	pending      []byte        // appended, not yet handed to put
+	spare        []byte        // a stored segment's buffer, reused for pending
+	pendingSince time.Time     // when the oldest pending byte was appended
+	inflight     int           // bytes of the segment being uploaded
+	inflightAt   time.Time     // when its oldest byte was appended
+	appended     uint64        // bytes appended since New
+	stored       uint64        // bytes stored since New
+	syncTarget   uint64        // Sync callers wait for this many bytes stored
+	seq          uint64        // number of the next segment
+	failures     int           // failed attempts in a row of the current segment
+	lastErr      error         // the latest failure
+	fatal        error         // permanent failure: the loop stopped
+	closing      bool
+	closeErr     error
+	stats        Stats
+}
+
+// New starts an uploader that stores segments with put.
+func New(put PutFunc, opts Options) *Uploader {
+	u := &Uploader{
+		put:       put,
+		sleep:     opts.SleepTime,
+		maxBuffer: opts.MaxBuffer,
+		retry:     opts.Retry.withDefaults(),
+		log:       opts.Logger,
+		kick:      make(chan struct{}, 1),
+		exited:    make(chan struct{}),
+		changed:   make(chan struct{}),
+		seq:       opts.FirstSeq,
+	}
+	if u.sleep <= 0 {
+		u.sleep = DefaultSleepTime
+	}
+	if u.maxBuffer <= 0 {
+		u.maxBuffer = DefaultMaxBuffer
+	}
+	u.flushSize = max(u.maxBuffer/4, 1)
+	if u.seq == 0 {
+		u.seq = 1
+	}
+	if u.log == nil {
+		u.log = slog.New(slog.DiscardHandler)
+	}
+	go u.run()
+	return u
+}
+
+// Append adds p, copied, to the next segment. It never blocks: callers
+// bound the buffer with Wait. After Close it fails with store.ErrClosed,
+// after a permanent failure with that failure.
+func (u *Uploader) Append(p []byte) error {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.fatal != nil {
+		return u.fatal
+	}
+	if u.closing {
+		return fmt.Errorf("uploader: append: %w", store.ErrClosed)
+	}
+	if len(p) == 0 {
+		return nil
+	}
+	if len(u.pending) == 0 {
+		u.pendingSince = time.Now()
+		if u.pending == nil {
+			u.pending, u.spare = u.spare[:0], nil
+		}
+		u.wake() // the loop arms its SleepTime timer
+	}
+	before := len(u.pending)
+	u.pending = append(u.pending, p...)
+	u.appended += uint64(len(p))
+	if before < u.flushSize && len(u.pending) >= u.flushSize {
+		u.wake()
+	}
+	return nil
+}
+
+// Sync starts an upload now and returns once every byte appended before
+// the call is stored. Concurrent callers share uploads. It returns the
+// failure once the segment holding those bytes has failed Retry.Attempts
+// times in a row (the bytes stay buffered and the uploader keeps trying),
+// or ctx's error.
+func (u *Uploader) Sync(ctx context.Context) error {
+	u.mu.Lock()
+	target := u.appended
+	if target > u.syncTarget {
+		u.syncTarget = target
+		u.wake()
+	}
+	for {
+		switch {
+		case u.stored >= target:
+			u.mu.Unlock()
+			return nil
+		case u.fatal != nil:
+			err := u.fatal
+			u.mu.Unlock()
+			return err
+		case u.failures >= u.retry.Attempts:
+			err := fmt.Errorf("uploader: segment %d failed %d times: %w", u.seq, u.failures, u.lastErr)
+			u.mu.Unlock()
+			return err
+		}
+		ch := u.changed
+		u.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		u.mu.Lock()
+	}
+}
+
+// Wait blocks while the bytes not yet stored reach Options.MaxBuffer.
+// It returns ctx's error if ctx ends first, and the permanent failure if
+// there is one.
+func (u *Uploader) Wait(ctx context.Context) error {
+	u.mu.Lock()
+	for {
+		if u.fatal != nil {
+			err := u.fatal
+			u.mu.Unlock()
+			return err
+		}
+		if u.closing || len(u.pending)+u.inflight < u.maxBuffer {
+			u.mu.Unlock()
+			return nil
+		}
+		ch := u.changed
+		u.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		u.mu.Lock()
+	}
+}
+
+// Close uploads everything appended, stops the goroutine and returns
+// nil once all of it is stored. If the upload fails permanently, or
+// Retry.Attempts times in a row, Close gives up and returns the failure:
+// the bytes not stored are then lost. Close is safe to call twice.
+func (u *Uploader) Close() error {
+	u.mu.Lock()
+	u.closing = true
+	u.wake()
+	u.mu.Unlock()
+	<-u.exited
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.closeErr == nil && u.stored < u.appended {
+		u.closeErr = u.fatal
+	}
+	return u.closeErr
+}
+
+// Stats returns what the uploader did so far.
+func (u *Uploader) Stats() Stats {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.stats
+}
+
+// Buffered returns the bytes appended and not yet stored.
+func (u *Uploader) Buffered() int {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return len(u.pending) + u.inflight
+}
+
+// Backlog returns the bytes appended and not yet stored, and when the
+// oldest of them was appended (zero time if none): how much a crash would
+// lose now, and since when.
+func (u *Uploader) Backlog() (int, time.Time) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	switch {
+	case u.inflight > 0:
+		return u.inflight + len(u.pending), u.inflightAt
+	case len(u.pending) > 0:
+		return len(u.pending), u.pendingSince
+	}
+	return 0, time.Time{}
+}
+
+// wake nudges the loop and every waiter. Called with mu held.
+func (u *Uploader) wake() {
+	close(u.changed)
+	u.changed = make(chan struct{})
+	select {
+	case u.kick <- struct{}{}:
+	default:
+	}
+}

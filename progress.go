@@ -3,6 +3,7 @@ package prevayler
 import (
 	"io"
 	"log/slog"
+	"sync/atomic"
 	"time"
 )
 
@@ -32,7 +33,7 @@ func (pr *progress) maybeLog(events uint64) {
 	}
 	pr.next = now.Add(progressEvery)
 	elapsed := now.Sub(pr.start).Seconds()
-	done := pr.read.n
+	done := pr.read.n.Load()
 	rate := float64(done) / elapsed
 	attrs := []any{"file", pr.label, "events", events, "mb", done >> 20, "mb_per_s", int64(rate) >> 20}
 	if pr.size > done && rate > 0 {
@@ -41,14 +42,15 @@ func (pr *progress) maybeLog(events uint64) {
 	pr.log.Info("prevayler: replaying journal", attrs...)
 }
 
-// countingReader counts the bytes read through it.
+// countingReader counts the bytes read through it; the count may be read
+// from another goroutine.
 type countingReader struct {
 	r io.Reader
-	n int64
+	n atomic.Int64
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.n += int64(n)
+	c.n.Add(int64(n))
 	return n, err
 }

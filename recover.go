@@ -233,39 +233,26 @@ func (p *Prevayler[S, E, R]) replay(ctx context.Context, name string, size int64
 
 	start := time.Now()
 	progress := newProgress(p.log, label, size, counted)
-	var (
-		dec   Decoder
-		feed  entryReader
-		count uint64
-	)
-	for {
-		if count&255 == 0 {
-			progress.maybeLog(count)
-		}
-		ev, err := jr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return initial, fmt.Errorf("prevayler: read %s: %w", label, err)
-		}
-		if ev.Reset || dec == nil {
-			dec = p.codec.NewDecoder(&feed)
-		}
-		feed.b = ev.Data
-		var event E
-		if err := decodeSafely(dec, &event); err != nil || len(feed.b) > 0 {
-			if err == nil {
-				err = fmt.Errorf("%d bytes left after the event", len(feed.b))
+	events := p.decodeEvents(jr, label)
+	defer events.stop()
+	var count uint64
+	for batch := range events.out {
+		for i := range batch {
+			d := &batch[i]
+			next, _, err := p.apply(state, d.event, d.at)
+			if err != nil {
+				return initial, fmt.Errorf("prevayler: replay event %d of %s (frame at byte %d): the handler failed on an event it once accepted; is it deterministic? %w", count+1, label, d.offset, err)
 			}
-			return initial, fmt.Errorf("prevayler: decode event %d of %s (frame at byte %d; event type changed?): %w", count+1, label, ev.FrameOffset, err)
+			state = next
+			count++
+			var zero E
+			d.event = zero // let the event's memory go
 		}
-		next, _, err := p.apply(state, event, ev.At)
-		if err != nil {
-			return initial, fmt.Errorf("prevayler: replay event %d of %s (frame at byte %d): the handler failed on an event it once accepted; is it deterministic? %w", count+1, label, ev.FrameOffset, err)
-		}
-		state = next
-		count++
+		events.recycle(batch)
+		progress.maybeLog(count)
+	}
+	if events.err != nil {
+		return initial, events.err
 	}
 	if t := jr.Torn(); t != nil {
 		p.log.Warn("prevayler: dropped a torn last write (from a crash before it was acknowledged)",

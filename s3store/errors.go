@@ -3,6 +3,7 @@ package s3store
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 
 	"github.com/aws/smithy-go"
@@ -56,6 +57,12 @@ func isPrecondition(err error) bool {
 func isTransient(ctx context.Context, err error) bool {
 	if err == nil || ctx.Err() != nil {
 		return false
+	}
+	// A response cut after its status line reports the status (200) but
+	// never arrived whole: a network fault like any other.
+	var derr *smithy.DeserializationError
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &derr) {
+		return true
 	}
 	switch codeOf(err) {
 	case "SlowDown", "Throttling", "ThrottlingException", "RequestTimeout", "InternalError",

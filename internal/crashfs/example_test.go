@@ -1,0 +1,31 @@
+package crashfs_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/prevayler-go/prevayler/internal/crashfs"
+	"github.com/prevayler-go/prevayler/localstore"
+)
+
+// A localstore on crashfs: bytes written but not synced are gone after a
+// power loss, synced ones stay.
+func Example() {
+	ctx := context.Background()
+	fs := crashfs.New()
+	st := localstore.NewWithOptions("/data/journal", localstore.Options{FS: fs})
+	st.Lock(ctx)
+	w, _ := st.Create(ctx, ".tmp-1")
+	w.Write([]byte("synced "))
+	w.Sync(ctx) // fsyncs the file, then its directory
+	w.Write([]byte("lost"))
+
+	fs.Crash(crashfs.CrashOptions{}) // power loss: nothing unsynced survives
+
+	st = localstore.NewWithOptions("/data/journal", localstore.Options{FS: fs})
+	r, _ := st.Open(ctx, ".tmp-1")
+	b, _ := io.ReadAll(r)
+	fmt.Printf("%q\n", b)
+	// Output: "synced "
+}

@@ -64,28 +64,56 @@ func (p *Prevayler[S, E, R]) appendEntryLocked(at time.Time) {
 }
 
 // await waits until the batch holding the caller's event is acknowledged.
-func (p *Prevayler[S, E, R]) await(ctx context.Context, b *batch) error {
+// alone says the event was the only one pending when it was added.
+func (p *Prevayler[S, E, R]) await(ctx context.Context, b *batch, alone bool) error {
 	if p.durable {
-		select {
-		case p.kick <- struct{}{}:
-		default:
+		// A caller with no company and no write in flight writes and syncs
+		// its event itself: two goroutine hand-offs fewer. Callers in a
+		// crowd leave it to the committer, which gathers them into groups.
+		if alone && p.tryLockWriter() {
+			p.flushLocked()
+			p.unlockWriter()
+			p.kickCommitter() // for whatever arrived meanwhile
+		} else {
+			p.kickCommitter()
 		}
 	} else {
-		if err := p.lockWriter(ctx); err != nil {
-			return err
-		}
+		// Whoever gets the writer first writes for everyone pending; the
+		// others find their batch done and do not queue for the writer.
 		select {
 		case <-b.done:
-		default:
-			p.flushLocked()
+		case p.wsem <- struct{}{}:
+			select {
+			case <-b.done:
+			default:
+				p.flushLocked()
+			}
+			p.unlockWriter()
+		case <-ctx.Done():
+			return ctx.Err()
 		}
-		p.unlockWriter()
 	}
 	select {
 	case <-b.done:
 		return b.err
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+}
+
+func (p *Prevayler[S, E, R]) kickCommitter() {
+	select {
+	case p.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (p *Prevayler[S, E, R]) tryLockWriter() bool {
+	select {
+	case p.wsem <- struct{}{}:
+		return true
+	default:
+		return false
 	}
 }
 

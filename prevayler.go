@@ -229,10 +229,10 @@ func (p *Prevayler[S, E, R]) Handle(ctx context.Context, event E) (R, error) {
 	}
 	p.appendEntryLocked(at)
 	p.state = next
-	b := p.cur
+	b, alone := p.cur, p.pendingN == 1
 	p.mu.Unlock()
 
-	if err := p.await(ctx, b); err != nil {
+	if err := p.await(ctx, b, alone); err != nil {
 		return zero, err
 	}
 	return res, nil

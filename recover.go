@@ -143,6 +143,7 @@ func (p *Prevayler[S, E, R]) encodeSnapshot(ctx context.Context, w store.Writer,
 	if th, ok := w.(store.Throttle); ok {
 		out = throttledWriter{ctx: ctx, w: w, th: th}
 	}
+	out = &syncingWriter{ctx: ctx, w: w, out: out}
 	sw := journal.NewSnapshotWriter(out, framer, 0)
 	if err := encodeSafely(p.codec.NewEncoder(sw), &state); err != nil {
 		return fmt.Errorf("encode state: %w", err)
@@ -168,6 +169,30 @@ func decodeSafely(d Decoder, v any) (err error) {
 		}
 	}()
 	return d.Decode(v)
+}
+
+// snapshotSyncEvery is how many bytes of a snapshot are written between
+// syncs. One sync of a whole large snapshot at the end would hold the
+// file system's journal, and with it the fsyncs of the writers going on
+// beside it, for as long as it takes to write it all.
+const snapshotSyncEvery = 4 << 20
+
+// syncingWriter syncs a store writer every snapshotSyncEvery bytes.
+type syncingWriter struct {
+	ctx context.Context
+	w   store.Writer
+	out io.Writer
+	n   int
+}
+
+func (s *syncingWriter) Write(b []byte) (int, error) {
+	n, err := s.out.Write(b)
+	s.n += n
+	if err == nil && s.n >= snapshotSyncEvery {
+		s.n = 0
+		err = s.w.Sync(s.ctx)
+	}
+	return n, err
 }
 
 // throttledWriter waits for room in a bounded store buffer before each

@@ -1,0 +1,14 @@
+// Package suite runs the benchmark's workloads and returns their results;
+// cmd/benchall turns them into docs/BENCHMARKS.md and charts.
+//
+// Every workload is bounded in time: each measured point runs a warm-up
+// and a window of fixed length (Options.Warmup, Options.Duration), never a
+// fixed number of operations, so that a slow system costs no more time
+// than a fast one.
+//
+// Files: run.go (the order of the workloads, profiles), options.go (what
+// to run), results.go (what comes back), transfers.go (durable and
+// buffered bank transfers), reads.go (point reads), replay.go and child.go
+// (start-up replay, measured in a child process), snapshot.go (snapshot
+// time and writers' latency), s3.go (the S3 store).
+package suite

@@ -1,7 +1,6 @@
 package prevayler_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/prevayler-go/prevayler"
+	"github.com/prevayler-go/prevayler/internal/testutil"
 	"github.com/prevayler-go/prevayler/store"
 )
 
@@ -318,20 +318,4 @@ func (r *hRun) hJudge(got []hEvent, err error, processCrash bool) (must, lost in
 	return r.lostLocked(0, must), lost, r.judgeLocked(got, must)
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type syncBuffer = testutil.SyncBuffer

@@ -6,11 +6,11 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/prevayler-go/prevayler/internal/s3test"
+	"github.com/prevayler-go/prevayler/internal/testutil"
 	"github.com/prevayler-go/prevayler/s3store"
 	"github.com/prevayler-go/prevayler/store"
 	"github.com/prevayler-go/prevayler/uploader"
@@ -193,20 +193,4 @@ func TestBufferedFlushWithinSleepTime(t *testing.T) {
 	t.Logf("buffered write stored after %v (SleepTime %v)", took, opts.SleepTime)
 }
 
-// lockedBuffer is a log destination safe for concurrent writers.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type lockedBuffer = testutil.SyncBuffer

@@ -1,15 +1,14 @@
 package uploader_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/prevayler-go/prevayler/internal/testutil"
 	"github.com/prevayler-go/prevayler/uploader"
 )
 
@@ -176,20 +175,4 @@ func TestBackoff(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for the uploader's goroutine to log to.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testutil.SyncBuffer

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 
 	"github.com/prevayler-go/prevayler"
 	"github.com/prevayler-go/prevayler/internal/s3test"
+	"github.com/prevayler-go/prevayler/internal/testutil"
 	"github.com/prevayler-go/prevayler/store"
 )
 
@@ -166,21 +166,4 @@ func archives(t *testing.T, path string) []string {
 	return m
 }
 
-// syncBuffer is a bytes.Buffer safe for a writing goroutine and a reading
-// test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testutil.SyncBuffer

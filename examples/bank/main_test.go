@@ -11,11 +11,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/prevayler-go/prevayler/internal/s3test"
+	"github.com/prevayler-go/prevayler/internal/testutil"
 )
 
 // TestDemo runs the demo twice: the second run recovers what the first
@@ -135,21 +135,4 @@ func s3Journal(t *testing.T) string {
 	return "s3://" + bucket + "/" + s3test.Key(t, client, bucket) + "?endpoint=" + url.QueryEscape(endpoint)
 }
 
-// syncBuffer is a bytes.Buffer safe for a writing goroutine and a reading
-// test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testutil.SyncBuffer

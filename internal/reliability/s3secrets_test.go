@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,26 +21,12 @@ import (
 	"github.com/prevayler-go/prevayler"
 	"github.com/prevayler-go/prevayler/internal/reliability/faultproxy"
 	"github.com/prevayler-go/prevayler/internal/s3test"
+	"github.com/prevayler-go/prevayler/internal/testutil"
 	"github.com/prevayler-go/prevayler/s3store"
 	"github.com/prevayler-go/prevayler/uploader"
 )
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type lockedBuffer = testutil.SyncBuffer
 
 type secretNote struct{ Text string }
 

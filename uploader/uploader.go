@@ -154,29 +154,17 @@ func (u *Uploader) Sync(ctx context.Context) error {
 		u.syncTarget = target
 		u.wake()
 	}
-	for {
+	return u.waitUntil(ctx, func() (bool, error) {
 		switch {
 		case u.stored >= target:
-			u.mu.Unlock()
-			return nil
+			return true, nil
 		case u.fatal != nil:
-			err := u.fatal
-			u.mu.Unlock()
-			return err
+			return true, u.fatal
 		case u.failures >= u.retry.Attempts:
-			err := fmt.Errorf("uploader: segment %d failed %d times: %w", u.seq, u.failures, u.lastErr)
-			u.mu.Unlock()
-			return err
+			return true, fmt.Errorf("uploader: segment %d failed %d times: %w", u.seq, u.failures, u.lastErr)
 		}
-		ch := u.changed
-		u.mu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		u.mu.Lock()
-	}
+		return false, nil
+	})
 }
 
 // Wait blocks while the bytes not yet stored reach Options.MaxBuffer.
@@ -184,15 +172,22 @@ func (u *Uploader) Sync(ctx context.Context) error {
 // there is one.
 func (u *Uploader) Wait(ctx context.Context) error {
 	u.mu.Lock()
-	for {
+	return u.waitUntil(ctx, func() (bool, error) {
 		if u.fatal != nil {
-			err := u.fatal
+			return true, u.fatal
+		}
+		return u.closing || len(u.pending)+u.inflight < u.maxBuffer, nil
+	})
+}
+
+// waitUntil calls done with u.mu held, which the caller took, until it
+// reports true, waiting for a change of state between calls. It returns
+// with u.mu released: done's error, or ctx's.
+func (u *Uploader) waitUntil(ctx context.Context, done func() (bool, error)) error {
+	for {
+		if ok, err := done(); ok {
 			u.mu.Unlock()
 			return err
-		}
-		if u.closing || len(u.pending)+u.inflight < u.maxBuffer {
-			u.mu.Unlock()
-			return nil
 		}
 		ch := u.changed
 		u.mu.Unlock()

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/cipher"
+	"flag"
 	"fmt"
 	"net/url"
 	"slices"
@@ -95,4 +97,28 @@ func listFiles(ctx context.Context, l *location) (journalFiles, error) {
 	slices.SortFunc(f.archives, byName)
 	slices.SortFunc(f.temps, byName)
 	return f, nil
+}
+
+// openForReading is the common start of the commands that read a journal
+// (inspect, verify): parse the flags and the one URL, build the key, open
+// the store and list its files. The caller closes l.s.
+func openForReading(ctx context.Context, fs *flag.FlagSet, k *keyFlags, args []string) (cipher.AEAD, *location, journalFiles, error) {
+	pos, err := parseArgs(fs, args, 1, "one URL")
+	if err != nil {
+		return nil, nil, journalFiles{}, err
+	}
+	aead, err := k.aead()
+	if err != nil {
+		return nil, nil, journalFiles{}, err
+	}
+	l, err := openLocation(ctx, pos[0])
+	if err != nil {
+		return nil, nil, journalFiles{}, err
+	}
+	files, err := listFiles(ctx, l)
+	if err != nil {
+		l.s.Close()
+		return nil, nil, journalFiles{}, err
+	}
+	return aead, l, files, nil
 }

@@ -35,23 +35,11 @@ func runInspect(ctx context.Context, c *cli, args []string) error {
 	fs := newFlags("inspect")
 	var k keyFlags
 	k.register(fs)
-	pos, err := parseArgs(fs, args, 1, "one URL")
-	if err != nil {
-		return err
-	}
-	aead, err := k.aead()
-	if err != nil {
-		return err
-	}
-	l, err := openLocation(ctx, pos[0])
+	aead, l, files, err := openForReading(ctx, fs, &k, args)
 	if err != nil {
 		return err
 	}
 	defer l.s.Close()
-	files, err := listFiles(ctx, l)
-	if err != nil {
-		return err
-	}
 
 	w := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
 	row := func(k, format string, args ...any) { fmt.Fprintf(w, "%s:\t%s\n", k, fmt.Sprintf(format, args...)) }

@@ -35,23 +35,11 @@ func runVerify(ctx context.Context, c *cli, args []string) error {
 	var k keyFlags
 	k.register(fs)
 	all := fs.Bool("all", false, "check the archives too")
-	pos, err := parseArgs(fs, args, 1, "one URL")
-	if err != nil {
-		return err
-	}
-	aead, err := k.aead()
-	if err != nil {
-		return err
-	}
-	l, err := openLocation(ctx, pos[0])
+	aead, l, files, err := openForReading(ctx, fs, &k, args)
 	if err != nil {
 		return err
 	}
 	defer l.s.Close()
-	files, err := listFiles(ctx, l)
-	if err != nil {
-		return err
-	}
 
 	var check []store.FileInfo
 	for _, f := range []*store.FileInfo{files.backup, files.journal} {

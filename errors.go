@@ -29,6 +29,13 @@ var (
 	// ErrKey means the journal is encrypted and Options.Encryption is nil,
 	// the key does not open it, or a key was given for a plaintext journal.
 	ErrKey = store.ErrKey
+
+	// ErrUnknownOutcome means Handle journaled the event, or tried to, and
+	// cannot tell whether it is durable: a restart may or may not recover
+	// it. Every error from Handle is either a refusal (the handler's error,
+	// an encoding error, ErrClosed, ErrFenced before anything was written:
+	// never journaled) or matches ErrUnknownOutcome.
+	ErrUnknownOutcome = store.ErrUnknownOutcome
 )
 
 // PanicError is the error Handle returns when the handler panics. The

@@ -29,4 +29,12 @@ var (
 	// ErrKey: the journal is encrypted and no key was given, the key is
 	// wrong, or a key was given for a journal written in plaintext.
 	ErrKey = errors.New("wrong or missing encryption key")
+
+	// ErrUnknownOutcome: a write was attempted and may or may not be
+	// durable: the bytes may have reached the store before the failure
+	// (an fsync that failed after the write, an upload whose answer was
+	// lost, a context that ended while the journal was being written). A
+	// restart may or may not recover the event. Callers that retry should
+	// give events their own id so that a retry can be recognised.
+	ErrUnknownOutcome = errors.New("outcome unknown: the event may or may not be durable")
 )

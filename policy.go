@@ -3,8 +3,6 @@ package prevayler
 import (
 	"context"
 	"errors"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/prevayler-go/prevayler/store"
@@ -87,15 +85,9 @@ func (p *Prevayler[S, E, R]) pruneArchives(ctx context.Context) {
 		p.log.Warn("prevayler: list archives to prune", "err", err)
 		return
 	}
-	var archives []string
-	for _, f := range files {
-		if strings.HasPrefix(f.Name, store.ArchivePrefix) {
-			archives = append(archives, f.Name)
-		}
-	}
-	sort.Strings(archives) // the timestamps sort as text
+	archives := store.Classify(files).Archives
 	for len(archives) > p.policy.keep {
-		name := archives[0]
+		name := archives[0].Name
 		archives = archives[1:]
 		if err := p.st.Remove(ctx, name); err != nil && !errors.Is(err, store.ErrNotExist) {
 			p.log.Warn("prevayler: remove old archive", "file", name, "err", err)

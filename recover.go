@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
-	"strings"
 	"time"
 
 	"github.com/prevayler-go/prevayler/internal/journal"
@@ -22,42 +21,27 @@ import (
 // before anything is renamed, so a journal that cannot be read (corrupt,
 // wrong key) is left exactly as it was.
 func (p *Prevayler[S, E, R]) recover(ctx context.Context, initial S) (S, error) {
-	files, err := p.st.List(ctx)
+	listing, err := p.st.List(ctx)
 	if err != nil {
 		return initial, fmt.Errorf("prevayler: list journal files: %w", err)
 	}
-	var hasJournal, hasBackup bool
-	size := map[string]int64{}
-	for _, f := range files {
-		size[f.Name] = f.Size
-		switch {
-		case f.Name == store.Journal:
-			hasJournal = true
-		case f.Name == store.Backup:
-			hasBackup = true
-		case strings.HasPrefix(f.Name, store.ArchivePrefix):
-			if t, err := time.Parse(store.ArchiveTimeFormat, strings.TrimPrefix(f.Name, store.ArchivePrefix)); err == nil && t.After(p.lastArchive) {
-				p.lastArchive = t
-			}
-		case strings.HasPrefix(f.Name, store.TempPrefix):
-			// An unfinished rewrite from a crash: never read, safe to drop.
-			if err := p.st.Remove(ctx, f.Name); err != nil && !errors.Is(err, store.ErrNotExist) {
-				return initial, fmt.Errorf("prevayler: remove leftover %q: %w", f.Name, err)
-			}
+	files := store.Classify(listing)
+	for _, a := range files.Archives {
+		if t, ok := store.ArchiveTime(a.Name); ok && t.After(p.lastArchive) {
+			p.lastArchive = t
+		}
+	}
+	for _, f := range files.Temps {
+		// An unfinished rewrite from a crash: never read, safe to drop.
+		if err := p.st.Remove(ctx, f.Name); err != nil && !errors.Is(err, store.ErrNotExist) {
+			return initial, fmt.Errorf("prevayler: remove leftover %q: %w", f.Name, err)
 		}
 	}
 
 	state := initial
-	src := ""
-	switch {
-	case hasBackup:
-		// The journal beside a backup is an unfinished rewrite.
-		src = store.Backup
-	case hasJournal:
-		src = store.Journal
-	}
-	if hasBackup || hasJournal {
-		if state, err = p.replay(ctx, src, size[src], initial); err != nil {
+	cur := files.Current()
+	if cur != nil {
+		if state, err = p.replay(ctx, cur.Name, cur.Size, initial); err != nil {
 			return initial, err
 		}
 	}
@@ -66,7 +50,7 @@ func (p *Prevayler[S, E, R]) recover(ctx context.Context, initial S) (S, error) 
 	if err != nil {
 		return initial, err
 	}
-	if err := p.install(ctx, tmp, hasBackup || hasJournal, !hasBackup); err != nil {
+	if err := p.install(ctx, tmp, cur != nil, files.Backup == nil); err != nil {
 		w.Close()
 		return initial, err
 	}

@@ -12,6 +12,10 @@
 //	".backup-<time>"   archives of retired journals (ArchiveName)
 //	".tmp-<id>"        a journal being written; never read
 //
+// Classify sorts a listing into these kinds, and Files.Current names the
+// file a start recovers from; the prevalent system and the prevayler
+// command both read a listing through it, so the rules live here only.
+//
 // # Protocol
 //
 // The prevalent system drives every store the same way, so that a crash at

@@ -76,7 +76,7 @@ func (c *cli) copyJournal(ctx context.Context, src, dst *location, archives, for
 	if err != nil {
 		return err
 	}
-	cur := sf.current()
+	cur := sf.Current()
 	if cur == nil {
 		return fmt.Errorf("no journal at %s", src.url)
 	}
@@ -126,26 +126,26 @@ func (c *cli) copyJournal(ctx context.Context, src, dst *location, archives, for
 }
 
 // checkFree refuses a destination that holds a journal, unless forced.
-func checkFree(dst *location, df journalFiles, force bool) error {
-	if cur := df.current(); cur != nil && !force {
+func checkFree(dst *location, df store.Files, force bool) error {
+	if cur := df.Current(); cur != nil && !force {
 		return fmt.Errorf("%s already exists: --force replaces it (and keeps it as an archive)", dst.name(cur.Name))
 	}
 	return nil
 }
 
 // copyArchives copies every archive of src that dst lacks.
-func (c *cli) copyArchives(ctx context.Context, src *location, sf journalFiles, dst *location, df journalFiles, force bool) error {
+func (c *cli) copyArchives(ctx context.Context, src *location, sf store.Files, dst *location, df store.Files, force bool) error {
 	var copied, skipped int
 	var bytes int64
-	for _, a := range sf.archives {
-		i := slices.IndexFunc(df.archives, func(d store.FileInfo) bool { return d.Name == a.Name })
-		if i >= 0 && df.archives[i].Size == a.Size {
+	for _, a := range sf.Archives {
+		i := slices.IndexFunc(df.Archives, func(d store.FileInfo) bool { return d.Name == a.Name })
+		if i >= 0 && df.Archives[i].Size == a.Size {
 			skipped++
 			continue
 		}
 		if i >= 0 && !force {
 			return fmt.Errorf("%s exists with %d bytes, %s has %d; --force replaces it",
-				dst.name(a.Name), df.archives[i].Size, src.name(a.Name), a.Size)
+				dst.name(a.Name), df.Archives[i].Size, src.name(a.Name), a.Size)
 		}
 		tmp := tempName()
 		n, err := c.copyFile(ctx, src, a.Name, a.Size, dst, tmp)
@@ -227,7 +227,7 @@ func (c *cli) copyFile(ctx context.Context, src *location, name string, size int
 // install renames the durable copy tmp into place as dst's journal with
 // the renames of a start-up rotation, so that a crash between any two of
 // them leaves dst recovering either its old state or the copy.
-func install(ctx context.Context, dst *location, df journalFiles, tmp string) error {
+func install(ctx context.Context, dst *location, df store.Files, tmp string) error {
 	rename := func(from, to string) error {
 		if err := dst.s.Rename(ctx, from, to); err != nil {
 			return fmt.Errorf("rename %s to %s: %w", dst.name(from), dst.name(to), err)
@@ -235,15 +235,15 @@ func install(ctx context.Context, dst *location, df journalFiles, tmp string) er
 		return nil
 	}
 	switch {
-	case df.backup != nil:
+	case df.Backup != nil:
 		// The backup is the live state; the journal beside it is an
 		// unfinished rewrite that the next start would discard anyway.
-		if df.journal != nil {
+		if df.Journal != nil {
 			if err := dst.s.Remove(ctx, store.Journal); err != nil {
 				return fmt.Errorf("remove %s: %w", dst.name(store.Journal), err)
 			}
 		}
-	case df.journal != nil:
+	case df.Journal != nil:
 		if err := rename(store.Journal, store.Backup); err != nil {
 			return err
 		}
@@ -257,11 +257,11 @@ func install(ctx context.Context, dst *location, df journalFiles, tmp string) er
 }
 
 // archiveName returns a new archive name, distinct from df's archives.
-func archiveName(df journalFiles) string {
+func archiveName(df store.Files) string {
 	t := time.Now()
 	for {
 		name := store.ArchiveName(t)
-		if !slices.ContainsFunc(df.archives, func(a store.FileInfo) bool { return a.Name == name }) {
+		if !slices.ContainsFunc(df.Archives, func(a store.FileInfo) bool { return a.Name == name }) {
 			return name
 		}
 		t = t.Add(time.Nanosecond)

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/prevayler-go/prevayler/store"
@@ -48,77 +47,43 @@ func displayBase(rawURL string, s store.Store) string {
 // name returns how people see the file name of the store.
 func (l *location) name(name string) string { return l.base + name }
 
-// journalFiles classifies the files of a store.
-type journalFiles struct {
-	journal  *store.FileInfo
-	backup   *store.FileInfo
-	archives []store.FileInfo // oldest first: their names sort by time
-	temps    []store.FileInfo
-}
-
-// current returns the file the next start recovers from: the backup when
-// there is one, else the journal; nil if neither exists.
-func (f journalFiles) current() *store.FileInfo {
-	if f.backup != nil {
-		return f.backup
-	}
-	return f.journal
-}
-
 // archiveBytes returns the size of every archive together.
-func (f journalFiles) archiveBytes() int64 {
+func archiveBytes(f store.Files) int64 {
 	var n int64
-	for _, a := range f.archives {
+	for _, a := range f.Archives {
 		n += a.Size
 	}
 	return n
 }
 
-func listFiles(ctx context.Context, l *location) (journalFiles, error) {
+func listFiles(ctx context.Context, l *location) (store.Files, error) {
 	infos, err := l.s.List(ctx)
 	if err != nil {
-		return journalFiles{}, fmt.Errorf("list %s: %w", l.url, err)
+		return store.Files{}, fmt.Errorf("list %s: %w", l.url, err)
 	}
-	var f journalFiles
-	for i := range infos {
-		fi := infos[i]
-		switch {
-		case fi.Name == store.Journal:
-			f.journal = &fi
-		case fi.Name == store.Backup:
-			f.backup = &fi
-		case strings.HasPrefix(fi.Name, store.ArchivePrefix):
-			f.archives = append(f.archives, fi)
-		case strings.HasPrefix(fi.Name, store.TempPrefix):
-			f.temps = append(f.temps, fi)
-		}
-	}
-	byName := func(a, b store.FileInfo) int { return strings.Compare(a.Name, b.Name) }
-	slices.SortFunc(f.archives, byName)
-	slices.SortFunc(f.temps, byName)
-	return f, nil
+	return store.Classify(infos), nil
 }
 
 // openForReading is the common start of the commands that read a journal
 // (inspect, verify): parse the flags and the one URL, build the key, open
 // the store and list its files. The caller closes l.s.
-func openForReading(ctx context.Context, fs *flag.FlagSet, k *keyFlags, args []string) (cipher.AEAD, *location, journalFiles, error) {
+func openForReading(ctx context.Context, fs *flag.FlagSet, k *keyFlags, args []string) (cipher.AEAD, *location, store.Files, error) {
 	pos, err := parseArgs(fs, args, 1, "one URL")
 	if err != nil {
-		return nil, nil, journalFiles{}, err
+		return nil, nil, store.Files{}, err
 	}
 	aead, err := k.aead()
 	if err != nil {
-		return nil, nil, journalFiles{}, err
+		return nil, nil, store.Files{}, err
 	}
 	l, err := openLocation(ctx, pos[0])
 	if err != nil {
-		return nil, nil, journalFiles{}, err
+		return nil, nil, store.Files{}, err
 	}
 	files, err := listFiles(ctx, l)
 	if err != nil {
 		l.s.Close()
-		return nil, nil, journalFiles{}, err
+		return nil, nil, store.Files{}, err
 	}
 	return aead, l, files, nil
 }

@@ -45,7 +45,7 @@ func runInspect(ctx context.Context, c *cli, args []string) error {
 	row := func(k, format string, args ...any) { fmt.Fprintf(w, "%s:\t%s\n", k, fmt.Sprintf(format, args...)) }
 	row("store", "%s", l.url)
 
-	cur := files.current()
+	cur := files.Current()
 	var scanErr error
 	switch {
 	case cur == nil:
@@ -55,25 +55,25 @@ func runInspect(ctx context.Context, c *cli, args []string) error {
 	}
 
 	switch {
-	case files.backup != nil && files.journal != nil:
+	case files.Backup != nil && files.Journal != nil:
 		row("pending backup", "%s, %s: a rotation was interrupted; the next start recovers from the backup and discards %s",
-			l.name(store.Backup), humanBytes(files.backup.Size), l.name(store.Journal))
-	case files.backup != nil:
+			l.name(store.Backup), humanBytes(files.Backup.Size), l.name(store.Journal))
+	case files.Backup != nil:
 		row("pending backup", "%s, %s: a rotation was interrupted; the next start recovers from it",
-			l.name(store.Backup), humanBytes(files.backup.Size))
+			l.name(store.Backup), humanBytes(files.Backup.Size))
 	default:
 		row("pending backup", "none")
 	}
-	if len(files.temps) > 0 {
-		row("temporary files", "%d (left by an interrupted write; the next start removes them)", len(files.temps))
+	if len(files.Temps) > 0 {
+		row("temporary files", "%d (left by an interrupted write; the next start removes them)", len(files.Temps))
 	}
-	row("archives", "%d, %s in all", len(files.archives), humanBytes(files.archiveBytes()))
+	row("archives", "%d, %s in all", len(files.Archives), humanBytes(archiveBytes(files)))
 	w.Flush()
 
 	// The lists go in a table of their own, so that long names do not
 	// widen the one above.
 	list := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
-	for _, group := range [][]store.FileInfo{files.temps, files.archives} {
+	for _, group := range [][]store.FileInfo{files.Temps, files.Archives} {
 		for _, f := range group {
 			fmt.Fprintf(list, "  %s\t%s\t%s\t\n", l.name(f.Name), humanBytes(f.Size), f.ModTime.UTC().Format(time.DateTime))
 		}

@@ -58,11 +58,11 @@ func runPrune(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(files.archives) <= *keep {
-		fmt.Fprintf(c.stdout, "%d archives, keeping %d: nothing to remove\n", len(files.archives), *keep)
+	if len(files.Archives) <= *keep {
+		fmt.Fprintf(c.stdout, "%d archives, keeping %d: nothing to remove\n", len(files.Archives), *keep)
 		return nil
 	}
-	doomed := files.archives[:len(files.archives)-*keep]
+	doomed := files.Archives[:len(files.Archives)-*keep]
 	verb := "removed"
 	if *dry {
 		verb = "would remove"
@@ -77,6 +77,6 @@ func runPrune(ctx context.Context, c *cli, args []string) error {
 		freed += a.Size
 		fmt.Fprintf(c.stdout, "%s %s (%s)\n", verb, l.name(a.Name), humanBytes(a.Size))
 	}
-	fmt.Fprintf(c.stdout, "%s %d of %d archives (%s), keeping the newest %d\n", verb, len(doomed), len(files.archives), humanBytes(freed), *keep)
+	fmt.Fprintf(c.stdout, "%s %d of %d archives (%s), keeping the newest %d\n", verb, len(doomed), len(files.Archives), humanBytes(freed), *keep)
 	return nil
 }

@@ -42,7 +42,7 @@ func runVerify(ctx context.Context, c *cli, args []string) error {
 	defer l.s.Close()
 
 	var check []store.FileInfo
-	for _, f := range []*store.FileInfo{files.backup, files.journal} {
+	for _, f := range []*store.FileInfo{files.Backup, files.Journal} {
 		if f != nil {
 			check = append(check, *f)
 		}
@@ -51,7 +51,7 @@ func runVerify(ctx context.Context, c *cli, args []string) error {
 		return fmt.Errorf("no journal at %s", l.url)
 	}
 	if *all {
-		check = append(check, files.archives...)
+		check = append(check, files.Archives...)
 	}
 
 	var first error
@@ -74,8 +74,8 @@ func runVerify(ctx context.Context, c *cli, args []string) error {
 		}
 		fmt.Fprintln(c.stdout, line)
 	}
-	if !*all && len(files.archives) > 0 {
-		fmt.Fprintf(c.stdout, "(%d archives not checked; use --all)\n", len(files.archives))
+	if !*all && len(files.Archives) > 0 {
+		fmt.Fprintf(c.stdout, "(%d archives not checked; use --all)\n", len(files.Archives))
 	}
 	return first
 }

@@ -72,20 +72,6 @@ func mustClose(t *testing.T, p *testPrevayler) {
 	}
 }
 
-// isPrefixThenExtra reports whether got starts with every acknowledged
-// value in order, followed only by values that were attempted.
-func checkRecovered(t *testing.T, got []int64, acked []int64, attempted map[int64]bool) {
-	t.Helper()
-	if len(got) < len(acked) || !slices.Equal(got[:len(acked)], acked) {
-		t.Fatalf("recovered %v, want the acknowledged %v first", got, acked)
-	}
-	for _, v := range got[len(acked):] {
-		if !attempted[v] {
-			t.Fatalf("recovered %v holds %d, which was never handled", got, v)
-		}
-	}
-}
-
 // fixFrameCRC recomputes the payload checksum of the frame at off (see
 // docs/FORMAT.md), so that a test can damage a payload that only
 // authentication can catch.

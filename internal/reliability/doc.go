@@ -1,31 +1,39 @@
-// Package reliability runs the library's reliability harness and reports
-// its figures; its tests are the S3 part of the harness.
+// Package reliability is the home of the library's reliability harness:
+// it runs every part and reports the figures; its own tests are the S3
+// part.
 //
-// The harness is spread over the module, each part next to what it
-// exercises:
+// Everything the harness uses lives under this directory:
 //
-//   - the root package's TestHarness* tests: a scripted workload (Open,
-//     writers in several goroutines, Snapshot, Sync, Close, reopen) stopped
-//     at every file system call of localstore over crashfs and recovered
-//     under seven crash models; one I/O error at every call of each kind;
-//     the same enumeration on the memory store's crash model; every byte
-//     of library-written journals flipped and every offset cut; a soak
-//     test and 50 Open/Close cycles checked for leaks; no secret in logs
-//     or errors;
-//   - the root package's TestSIGKILL: a child process killed at random;
-//   - this package's TestS3*: the S3 store through faultproxy (500, 503
-//     SlowDown, resets, latency, late arrivals, truncated and lost
-//     responses), takeovers under faults, no credential in logs or errors;
-//   - internal/journal's byte-flip and truncation tests, and every fuzz
-//     target of the module.
+//	system/      the prevalent system through its public API on localstore
+//	             over crashfs and on the memory store through faultstore: a
+//	             scripted workload (Open, writers in several goroutines,
+//	             Snapshot, Sync, Close, reopen) stopped at every file system
+//	             call or store operation and recovered under each crash
+//	             model; one I/O error at every call of each kind; a second
+//	             crash during recovery; every byte of library-written
+//	             journals flipped and every offset cut; a soak test and 50
+//	             Open/Close cycles checked for leaks; no secret in logs or
+//	             errors; a child process killed at random (TestSIGKILL)
+//	crashfs/     an in-memory file system for localstore that remembers
+//	             what a crash keeps and fails chosen calls
+//	faultstore/  a store.Store wrapper that fails chosen operations
+//	faultproxy/  an HTTP proxy in front of an S3 server that injects 500,
+//	             503 SlowDown, resets, latency, late arrivals, truncated
+//	             and lost responses
+//	s3*_test.go  the S3 store through faultproxy, takeovers under faults,
+//	             no credential in logs or errors
+//	cmd/reliability/  the command that runs it all
+//
+// Beside them it runs internal/journal's byte-flip and truncation tests
+// and every fuzz target of the module. The S3 server comes from
+// internal/s3test (PREVAYLER_S3_ENDPOINT or the in-process gofakes3).
 //
 // Tests print their figures as lines that Figure.Line writes and Figures
 // reads back; Run runs every part with `go test` and collects them, and
-// Table prints them. The command is cmd/reliability:
+// Table prints them:
 //
 //	go run ./internal/reliability/cmd/reliability [-full]
 //
-// Layout: figure.go (the figure line), parse.go (reading test output),
-// run.go (the steps), table.go (the report), faultproxy/ (the HTTP fault
-// proxy), cmd/reliability/ (the command); s3*_test.go (the S3 harness).
+// Files: figure.go (the figure line), parse.go (reading test output),
+// run.go (the steps), table.go (the report).
 package reliability

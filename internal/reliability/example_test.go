@@ -9,7 +9,7 @@ import (
 // A test prints its figure with t.Log(f.Line()); the report reads it back
 // from the output of go test -v and prints the table.
 func Example() {
-	line := "    harness_crash_test.go:124: " + reliability.Figure{Name: "crash points", Count: 81, Unit: "crash points", Acked: 5747}.Line()
+	line := "    crash_test.go:124: " + reliability.Figure{Name: "crash points", Count: 81, Unit: "crash points", Acked: 5747}.Line()
 	f, _ := reliability.ParseLine(line)
 	fmt.Print(reliability.Table([]reliability.Figure{f}))
 	// Output:

@@ -22,7 +22,7 @@ func Figures(output string) []Figure {
 
 var sigkillLine = regexp.MustCompile(`(\d+) SIGKILL rounds, (\d+) events acknowledged in all, none lost`)
 
-// ParseSIGKILL reads the closing log line of the root package's
+// ParseSIGKILL reads the closing log line of package system's
 // TestSIGKILL: the rounds run and the events acknowledged in all.
 func ParseSIGKILL(output string) (rounds, events int64, ok bool) {
 	m := sigkillLine.FindAllStringSubmatch(output, -1)

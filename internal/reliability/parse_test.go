@@ -7,7 +7,7 @@ import (
 
 func TestFigureLineRoundTrip(t *testing.T) {
 	f := Figure{Name: "crash points, a | b", Count: 81, Unit: "crash points", Acked: 5747, Lost: 1, Wrong: 2, Note: "567 crashes"}
-	line := "    harness_crash_test.go:124: " + f.Line()
+	line := "    crash_test.go:124: " + f.Line()
 	got, ok := ParseLine(line)
 	if !ok || got != f {
 		t.Fatalf("ParseLine(%q) = %+v, %v", line, got, ok)

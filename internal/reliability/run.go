@@ -119,17 +119,24 @@ func withFailure(figs []Figure, ok bool, name, output string) []Figure {
 	return figs
 }
 
+// systemPkg holds the harness of the prevalent system on the local and
+// memory stores; s3Pkg the S3 part.
+const (
+	systemPkg = "./internal/reliability/system"
+	s3Pkg     = "./internal/reliability"
+)
+
 func harnessStep(ctx context.Context, cfg Config) []Figure {
-	args := []string{"-count=1", "-timeout=60m", "-run=^TestHarness", "-v", ".", "-args", "-soak=" + cfg.Soak.String()}
+	args := []string{"-count=1", "-timeout=60m", "-run=^TestHarness", "-v", systemPkg, "-args", "-soak=" + cfg.Soak.String()}
 	if cfg.Full {
 		args = append(args, "-harness-full")
 	}
 	out, ok := goTest(ctx, cfg, args...)
-	return withFailure(Figures(out), ok, "crash and fault enumeration, flips, soak (root package TestHarness*)", out)
+	return withFailure(Figures(out), ok, "crash and fault enumeration, flips, soak (internal/reliability/system TestHarness*)", out)
 }
 
 func sigkillStep(ctx context.Context, cfg Config) []Figure {
-	out, ok := goTest(ctx, cfg, "-count=1", "-timeout=0", "-run=^TestSIGKILL$", "-v", ".", "-args", fmt.Sprintf("-kill-rounds=%d", cfg.KillRounds))
+	out, ok := goTest(ctx, cfg, "-count=1", "-timeout=0", "-run=^TestSIGKILL$", "-v", systemPkg, "-args", fmt.Sprintf("-kill-rounds=%d", cfg.KillRounds))
 	name := "SIGKILL rounds: a child writing Durable events killed at random moments, local store"
 	rounds, events, found := ParseSIGKILL(out)
 	if !ok || !found {
@@ -139,7 +146,7 @@ func sigkillStep(ctx context.Context, cfg Config) []Figure {
 }
 
 func s3Step(ctx context.Context, cfg Config) []Figure {
-	out, ok := goTest(ctx, cfg, "-count=1", "-timeout=30m", "-run=^TestS3(Faults|FencingUnderFaults)$", "-v", "./internal/reliability")
+	out, ok := goTest(ctx, cfg, "-count=1", "-timeout=30m", "-run=^TestS3(Faults|FencingUnderFaults)$", "-v", s3Pkg)
 	return withFailure(Figures(out), ok, "S3 faults through the proxy (internal/reliability TestS3*)", out)
 }
 

@@ -1,4 +1,4 @@
-package prevayler_test
+package system_test
 
 import (
 	"context"
@@ -6,17 +6,14 @@ import (
 	"flag"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
 
 	"github.com/prevayler-go/prevayler"
-	"github.com/prevayler-go/prevayler/internal/crashfs"
-	"github.com/prevayler-go/prevayler/internal/faultstore"
 	"github.com/prevayler-go/prevayler/internal/reliability"
+	"github.com/prevayler-go/prevayler/internal/reliability/crashfs"
 	"github.com/prevayler-go/prevayler/localstore"
 	"github.com/prevayler-go/prevayler/store"
-	"github.com/prevayler-go/prevayler/store/memstore"
 )
 
 var harnessFull = flag.Bool("harness-full", false, "run the reliability harness (TestHarness*) with larger workloads")
@@ -231,57 +228,6 @@ func hHeard(run *hRun, errno error) bool {
 		}
 	}
 	return strings.Contains(run.logBuf.String(), errno.Error())
-}
-
-// TestHarnessMemstore is the same enumeration on the memory store's crash
-// model (through faultstore): it checks the prevalent system's protocol
-// independently of localstore's own fsync discipline.
-func TestHarnessMemstore(t *testing.T) {
-	models := []struct {
-		name string
-		keep func(string, []byte) []byte
-	}{
-		{"process crash", func(_ string, b []byte) []byte { return b }},
-		{"power loss", nil},
-		{"power loss, torn write", func(_ string, b []byte) []byte { return b[:len(b)/2] }},
-	}
-	for _, d := range hModes {
-		t.Run(d.String(), func(t *testing.T) {
-			tl := hTally{Figure: reliability.Figure{Name: "crash points, memstore crash model, " + d.String(), Unit: "crash points"}}
-			crashes := 0
-			for k := 1; ; k++ {
-				reached := false
-				for _, m := range models {
-					mem := memstore.New()
-					seed := hSeed(t, mem.Reopen())
-					var calls atomic.Int64
-					hook := func(faultstore.Op) error {
-						if calls.Add(1) >= int64(k) {
-							return errInjected
-						}
-						return nil
-					}
-					run := hWorkload(func() store.Store { return faultstore.New(mem.Reopen(), hook) }, d, seed, hWorkSize())
-					if calls.Load() < int64(k) {
-						continue
-					}
-					reached = true
-					mem.Crash(memstore.CrashOptions{KeepUnsynced: m.keep})
-					where := fmt.Sprintf("%s at store operation %d", m.name, k)
-					tl.problems(where, run)
-					got, err := hRecover(func() store.Store { return mem.Reopen() })
-					tl.judge(where, run, got, err, m.name == "process crash")
-					crashes++
-				}
-				if !reached {
-					break
-				}
-				tl.Count++
-			}
-			tl.Note = fmt.Sprintf("%d crashes simulated (%d models at each point)", crashes, len(models))
-			tl.report(t)
-		})
-	}
 }
 
 // TestHarnessCrashDuringRecovery crashes the workload at every call, then

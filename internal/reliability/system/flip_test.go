@@ -1,6 +1,7 @@
-package prevayler_test
+package system_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/cipher"
 	"errors"
@@ -9,8 +10,8 @@ import (
 	"testing"
 
 	"github.com/prevayler-go/prevayler"
-	"github.com/prevayler-go/prevayler/internal/crashfs"
 	"github.com/prevayler-go/prevayler/internal/reliability"
+	"github.com/prevayler-go/prevayler/internal/reliability/crashfs"
 	"github.com/prevayler-go/prevayler/store"
 	"github.com/prevayler-go/prevayler/store/memstore"
 )
@@ -83,7 +84,7 @@ func TestHarnessFlipEveryByte(t *testing.T) {
 	for _, enc := range []bool{false, true} {
 		var aead cipher.AEAD
 		if enc {
-			aead = newAEAD(t, 7)
+			aead = newAEADKey(t, bytes.Repeat([]byte{7}, 32))
 		}
 		j := hWriteJournal(t, aead)
 		lastWrite := j.ends[len(j.ends)-2]
@@ -123,7 +124,7 @@ func TestHarnessTruncateAtEveryOffset(t *testing.T) {
 	for _, enc := range []bool{false, true} {
 		var aead cipher.AEAD
 		if enc {
-			aead = newAEAD(t, 7)
+			aead = newAEADKey(t, bytes.Repeat([]byte{7}, 32))
 		}
 		j := hWriteJournal(t, aead)
 		for cut := 0; cut < len(j.data); cut++ {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/prevayler-go/prevayler/internal/crashfs"
+	"github.com/prevayler-go/prevayler/internal/reliability/crashfs"
 	"github.com/prevayler-go/prevayler/localstore"
 )
 

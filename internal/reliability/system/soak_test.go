@@ -1,4 +1,4 @@
-package prevayler_test
+package system_test
 
 import (
 	"context"

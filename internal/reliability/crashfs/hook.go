@@ -26,15 +26,6 @@ const (
 
 var kindNames = [...]string{"", "OpenFile", "Read", "Write", "Sync", "Close", "Rename", "Remove", "ReadDir", "MkdirAll", "SyncDir", "Lock", "Unlock"}
 
-// Kinds lists every kind of call, for tests that enumerate them.
-func Kinds() []Kind {
-	ks := make([]Kind, 0, len(kindNames)-1)
-	for k := OpenFile; k <= Unlock; k++ {
-		ks = append(ks, k)
-	}
-	return ks
-}
-
 func (k Kind) String() string {
 	if k > 0 && int(k) < len(kindNames) {
 		return kindNames[k]

@@ -1,4 +1,4 @@
-package prevayler_test
+package system_test
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/prevayler-go/prevayler"
-	"github.com/prevayler-go/prevayler/internal/crashfs"
+	"github.com/prevayler-go/prevayler/internal/reliability/crashfs"
 	"github.com/prevayler-go/prevayler/localstore"
 	"github.com/prevayler-go/prevayler/store"
 )

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prevayler-go/prevayler/internal/faultstore"
+	"github.com/prevayler-go/prevayler/internal/reliability/faultstore"
 	"github.com/prevayler-go/prevayler/store"
 	"github.com/prevayler-go/prevayler/store/memstore"
 	"github.com/prevayler-go/prevayler/store/storetest"

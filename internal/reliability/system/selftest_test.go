@@ -1,11 +1,11 @@
-package prevayler_test
+package system_test
 
 import (
 	"io/fs"
 	"testing"
 
 	"github.com/prevayler-go/prevayler"
-	"github.com/prevayler-go/prevayler/internal/crashfs"
+	"github.com/prevayler-go/prevayler/internal/reliability/crashfs"
 	"github.com/prevayler-go/prevayler/localstore"
 )
 

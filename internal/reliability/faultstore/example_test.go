@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/prevayler-go/prevayler/internal/faultstore"
+	"github.com/prevayler-go/prevayler/internal/reliability/faultstore"
 	"github.com/prevayler-go/prevayler/store"
 	"github.com/prevayler-go/prevayler/store/memstore"
 )

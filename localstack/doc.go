@@ -1,7 +1,14 @@
 // Package localstack starts LocalStack (an emulator of AWS services) in
 // Docker through testcontainers-go, and hands back its endpoint and an S3
-// client configured for it. It is for tests: users' own and this
-// module's. Nothing in the library imports it.
+// client configured for it. It is for tests: users' own and the
+// library's. Nothing in the library imports it, and it is a module of
+// its own (github.com/prevayler-go/prevayler/localstack), so that a
+// program using the library does not require testcontainers, Docker's
+// client libraries or OpenTelemetry.
+//
+// Its tests are the LocalStack tier of the library's S3 tests: the store
+// conformance suite and a Durable round trip on LocalStack. They run
+// where Docker answers and skip, saying why, elsewhere.
 //
 //	func TestWithS3(t *testing.T) {
 //		ls := localstack.S3(t) // skips the test when Docker is not running

@@ -5,8 +5,7 @@
 //     AWS included), with the standard AWS_ACCESS_KEY_ID,
 //     AWS_SECRET_ACCESS_KEY and AWS_REGION, and the bucket
 //     PREVAYLER_S3_BUCKET (created once per test binary when unset);
-//  2. else LocalStack, through package localstack, when Docker answers;
-//  3. else an in-process server: gofakes3 with its in-memory backend behind
+//  2. else an in-process server: gofakes3 with its in-memory backend behind
 //     httptest.NewServer, one per call.
 //
 // An endpoint that does not answer is passed over, and every test logs
@@ -15,7 +14,10 @@
 // unnoticed.
 //
 // Every test logs which server it used. FaultClient wraps a client to
-// inject server errors, lost responses and crashes. gofakes3 v1.2.0 checks
+// inject server errors, lost responses and crashes. LocalStack is not
+// among the servers: package localstack is a module of its own, so that
+// the main module does not require Docker's client libraries, and its
+// tests run the store's suites on LocalStack where Docker answers. gofakes3 v1.2.0 checks
 // If-None-Match and If-Match on PutObject atomically, under its backend's
 // lock, as S3 does; TestConditionalWrites checks that of whichever server
 // runs, so the store's fencing is tested faithfully on each.

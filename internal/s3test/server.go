@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,7 +18,6 @@ import (
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
-	"github.com/prevayler-go/prevayler/localstack"
 	"github.com/prevayler-go/prevayler/s3store"
 )
 
@@ -32,13 +30,11 @@ const (
 
 // Kinds of server, as Server returns them.
 const (
-	KindEnv        = "env"
-	KindLocalStack = "localstack"
-	KindInProcess  = "in-process gofakes3"
+	KindEnv       = "env"
+	KindInProcess = "in-process gofakes3"
 )
 
-// shared is a server set up once per test binary: the environment's or
-// LocalStack.
+// shared is the environment's server, set up once per test binary.
 type shared struct {
 	client *s3.Client
 	bucket string
@@ -74,9 +70,9 @@ func Server(t testing.TB) (client *s3.Client, bucket, kind string) {
 	return client, bucket, KindInProcess
 }
 
-// pickRemote sets up the environment's server or LocalStack, or returns
-// nil for the in-process one, with a note when an endpoint was set but
-// passed over. getenv reads the environment.
+// pickRemote sets up the environment's server, or returns nil for the
+// in-process one, with a note when an endpoint was set but passed over.
+// getenv reads the environment.
 func pickRemote(getenv func(string) string) (*shared, string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -91,19 +87,7 @@ func pickRemote(getenv func(string) string) (*shared, string) {
 	} else if required {
 		return &shared{err: fmt.Errorf("%s=1 but %s is not set", EnvRequired, EnvEndpoint)}, ""
 	}
-	if localstack.Available(ctx) != nil {
-		return nil, note
-	}
-	c, err := localstack.Run(ctx)
-	if err != nil {
-		// Docker answers but cannot run LocalStack (no image, no network):
-		// the in-process server still tests the S3 path.
-		return nil, strings.TrimPrefix(note+"; ", "; ") + fmt.Sprintf("LocalStack unavailable, using the in-process server: %v", err)
-	}
-	// The container lives as long as the test binary; the testcontainers
-	// reaper removes it when the binary exits.
-	bucket, err := makeBucket(ctx, c.Client)
-	return &shared{client: c.Client, bucket: bucket, kind: KindLocalStack, desc: "LocalStack at " + c.Endpoint, err: err}, note
+	return nil, note
 }
 
 // envServer connects to the server of the environment and checks that it

@@ -1,7 +1,8 @@
 // Package integration tests the whole library end to end over S3: the
 // prevalent system of the root package on the S3 store, against the S3
 // server package s3test picks (the one named by PREVAYLER_S3_ENDPOINT,
-// else LocalStack when Docker is available, else an in-process gofakes3).
+// else an in-process gofakes3; the localstack module runs the store's
+// suite on LocalStack).
 //
 // It has no library code. Its benchmarks give the figures of the S3 store:
 //

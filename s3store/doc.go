@@ -95,7 +95,7 @@
 //
 // The store needs PutObject with If-None-Match and If-Match, which AWS S3
 // supports since 2024, and so do LocalStack 4, versitygw 1.8 and gofakes3
-// 1.2 (the module's tests run against the last two, and LocalStack when
-// Docker is available). A server that ignores these headers cannot fence
+// 1.2 (the tests run against the last two, and the localstack module's
+// against LocalStack when Docker is available). A server that ignores these headers cannot fence
 // a previous writer.
 package s3store

@@ -13,11 +13,13 @@
 // fails the test instead: CI sets it so that a broken server cannot pass
 // unnoticed.
 //
+// LocalStack is not among them: package localstack is a module of its
+// own, so that the main module does not require Docker's client
+// libraries, and its tests run the store's suite on LocalStack where
+// Docker answers.
+//
 // Every test logs which server it used. FaultClient wraps a client to
-// inject server errors, lost responses and crashes. LocalStack is not
-// among the servers: package localstack is a module of its own, so that
-// the main module does not require Docker's client libraries, and its
-// tests run the store's suites on LocalStack where Docker answers. gofakes3 v1.2.0 checks
+// inject server errors, lost responses and crashes. gofakes3 v1.2.0 checks
 // If-None-Match and If-Match on PutObject atomically, under its backend's
 // lock, as S3 does; TestConditionalWrites checks that of whichever server
 // runs, so the store's fencing is tested faithfully on each.

@@ -47,11 +47,10 @@ func (d Deposit) apply(b Bank, at time.Time) (Bank, Receipt, error) {
 	if bal > math.MaxInt64-d.Amount {
 		return b, Receipt{}, fmt.Errorf("%w: the balance of account %d would overflow", ErrAmount, d.Account)
 	}
-	next := b.shallow(at)
+	next := b
 	next.Deposits++
-	c := d.Account / ChunkSize
-	next.Chunks[c] = clone(b.Chunks[c])
-	next.Chunks[c][d.Account%ChunkSize] += d.Amount
+	next.Last = at
+	next.Root = set(b.Root, b.Height, d.Account, bal+d.Amount)
 	return next, Receipt{Account: d.Account, Balance: bal + d.Amount}, nil
 }
 
@@ -65,27 +64,27 @@ func (o OpenAccount) apply(b Bank, at time.Time) (Bank, Receipt, error) {
 	if o.Initial < 0 {
 		return b, Receipt{}, ErrAmount
 	}
-	id := b.Accounts()
-	next := b.shallow(at)
-	if n := len(b.Chunks); n > 0 && len(b.Chunks[n-1]) < ChunkSize {
-		// A new slice, not an append: the old last chunk may have room
-		// that a reader's state shares.
-		last := make([]int64, len(b.Chunks[n-1])+1)
-		copy(last, b.Chunks[n-1])
-		last[len(last)-1] = o.Initial
-		next.Chunks[n-1] = last
-	} else {
-		next.Chunks = append(next.Chunks, []int64{o.Initial})
+	id := b.Count
+	next := b
+	next.Count++
+	next.Last = at
+	if id == capacity(b.Height) {
+		// The tree is full (or empty): a new root above the old one
+		// makes room for Fanout times as many accounts.
+		next.Height++
+		if b.Root != nil {
+			next.Root = &Node{Kids: []*Node{b.Root}}
+		}
 	}
+	next.Root = set(next.Root, next.Height, id, o.Initial)
 	return next, Receipt{Account: id, Balance: o.Initial}, nil
 }
 
-// shallow returns a bank sharing b's chunks under a new chunk index, for
-// an event at time at to change.
-func (b Bank) shallow(at time.Time) Bank {
-	next := b
-	next.Chunks = make([][]int64, len(b.Chunks))
-	copy(next.Chunks, b.Chunks)
-	next.Last = at
-	return next
+// capacity returns how many accounts a tree of height levels of nodes
+// holds: 0 for the empty tree.
+func capacity(height int) int {
+	if height == 0 {
+		return 0
+	}
+	return 1 << (fanoutBits * (height + 1))
 }

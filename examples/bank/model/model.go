@@ -1,14 +1,3 @@
-// Package model is the business logic of the bank example: a pure handler
-// over an immutable state, the shape every prevalent application has.
-//
-// The balances are kept in chunks of ChunkSize accounts. A transfer copies
-// the chunk index and the one or two chunks it touches, never the whole
-// bank, so that the state a reader holds is never modified (copy on write)
-// and a transfer costs the same whatever the number of accounts.
-//
-// Handle takes transfers only (the benchmarks use it); Apply takes every
-// Event: Transfer, Deposit and OpenAccount (events.go), as the HTTP
-// service and the Lambda example do.
 package model
 
 import (
@@ -17,12 +6,12 @@ import (
 	"time"
 )
 
-// ChunkSize is the number of accounts per chunk of balances.
-const ChunkSize = 64
-
-// Bank is the state: balances by account number, and counters.
+// Bank is the state: balances by account number, in a tree that is never
+// modified once published (see the package doc), and counters.
 type Bank struct {
-	Chunks    [][]int64 // never modified once published: copy on write
+	Root      *Node // nil while there is no account
+	Height    int   // levels of nodes above the leaves; 0 while Root is nil
+	Count     int   // number of accounts
 	Transfers int64
 	Deposits  int64
 	Last      time.Time // time of the last event, as journaled
@@ -30,42 +19,53 @@ type Bank struct {
 
 // New returns a bank of n accounts holding initial each.
 func New(n int, initial int64) Bank {
-	var b Bank
-	for i := 0; i < n; i += ChunkSize {
-		c := make([]int64, min(ChunkSize, n-i))
-		for j := range c {
-			c[j] = initial
-		}
-		b.Chunks = append(b.Chunks, c)
+	if n <= 0 {
+		return Bank{}
 	}
-	return b
+	leaves := make([]*Leaf, 0, (n+Fanout-1)/Fanout)
+	for i := 0; i < n; i += Fanout {
+		l := new(Leaf)
+		for j := range min(Fanout, n-i) {
+			l[j] = initial
+		}
+		leaves = append(leaves, l)
+	}
+	level := groups(leaves, func(g []*Leaf) *Node { return &Node{Leaves: g} })
+	height := 1
+	for len(level) > 1 {
+		level = groups(level, func(g []*Node) *Node { return &Node{Kids: g} })
+		height++
+	}
+	return Bank{Root: level[0], Height: height, Count: n}
+}
+
+// groups returns one node for each run of Fanout items, each holding a
+// copy of its run.
+func groups[T any](items []T, node func(run []T) *Node) []*Node {
+	nodes := make([]*Node, 0, (len(items)+Fanout-1)/Fanout)
+	for i := 0; i < len(items); i += Fanout {
+		nodes = append(nodes, node(append([]T(nil), items[i:min(i+Fanout, len(items))]...)))
+	}
+	return nodes
 }
 
 // Accounts returns the number of accounts.
-func (b Bank) Accounts() int {
-	if len(b.Chunks) == 0 {
-		return 0
-	}
-	return (len(b.Chunks)-1)*ChunkSize + len(b.Chunks[len(b.Chunks)-1])
-}
+func (b Bank) Accounts() int { return b.Count }
 
 // Balance returns an account's balance.
 func (b Bank) Balance(id int) (int64, error) {
-	if id < 0 || id >= b.Accounts() {
+	if id < 0 || id >= b.Count {
 		return 0, fmt.Errorf("%w: %d", ErrNoAccount, id)
 	}
-	return b.Chunks[id/ChunkSize][id%ChunkSize], nil
+	return b.leaf(id)[id%Fanout], nil
 }
 
 // Total returns the sum of all balances; transfers never change it.
 func (b Bank) Total() int64 {
-	var t int64
-	for _, c := range b.Chunks {
-		for _, v := range c {
-			t += v
-		}
+	if b.Root == nil {
+		return 0
 	}
-	return t
+	return b.Root.total()
 }
 
 // Transfer moves Amount from one account to another.
@@ -91,13 +91,15 @@ var (
 )
 
 // Handle is the prevalent system's handler: it validates the transfer and
-// returns a new bank, sharing every chunk it does not change.
+// returns a new bank, sharing every node and leaf off the paths to the
+// two accounts.
 func Handle(b Bank, t Transfer, at time.Time) (Bank, Receipt, error) {
 	from, err := b.Balance(t.From)
 	if err != nil {
 		return b, Receipt{}, err
 	}
-	if _, err := b.Balance(t.To); err != nil {
+	to, err := b.Balance(t.To)
+	if err != nil {
 		return b, Receipt{}, err
 	}
 	if t.Amount <= 0 {
@@ -106,23 +108,15 @@ func Handle(b Bank, t Transfer, at time.Time) (Bank, Receipt, error) {
 	if from < t.Amount {
 		return b, Receipt{}, fmt.Errorf("%w: account %d has %d, transfer of %d", ErrInsufficient, t.From, from, t.Amount)
 	}
-	next := b.shallow(at)
+	next := b
 	next.Transfers++
-	fc, tc := t.From/ChunkSize, t.To/ChunkSize
-	next.Chunks[fc] = clone(b.Chunks[fc])
-	if tc != fc {
-		next.Chunks[tc] = clone(b.Chunks[tc])
+	next.Last = at
+	if t.From == t.To {
+		// Nothing moves: the tree is shared as it is.
+		return next, Receipt{FromBalance: from, ToBalance: to}, nil
 	}
-	next.Chunks[fc][t.From%ChunkSize] -= t.Amount
-	next.Chunks[tc][t.To%ChunkSize] += t.Amount
-	return next, Receipt{
-		FromBalance: next.Chunks[fc][t.From%ChunkSize],
-		ToBalance:   next.Chunks[tc][t.To%ChunkSize],
-	}, nil
-}
-
-func clone(c []int64) []int64 {
-	own := make([]int64, len(c))
-	copy(own, c)
-	return own
+	from -= t.Amount
+	to += t.Amount
+	next.Root = set2(b.Root, b.Height, t.From, from, t.To, to)
+	return next, Receipt{FromBalance: from, ToBalance: to}, nil
 }

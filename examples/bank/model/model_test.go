@@ -2,6 +2,7 @@ package model
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -45,5 +46,20 @@ func TestTransfer(t *testing.T) {
 	}
 	if b.Transfers != 3 {
 		t.Fatalf("transfers %d", b.Transfers)
+	}
+}
+
+// BenchmarkHandle measures one transfer between two distant accounts, and
+// what it allocates: the nodes and leaves on the two paths.
+func BenchmarkHandle(b *testing.B) {
+	for _, n := range []int{10_000, 1_000_000} {
+		b.Run(fmt.Sprintf("accounts=%d", n), func(b *testing.B) {
+			s := New(n, 1_000_000)
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				from := i * 7919 % n
+				s, _, _ = Handle(s, Transfer{From: from, To: (from + 1 + i*104729%(n-1)) % n, Amount: 1}, time.Time{})
+			}
+		})
 	}
 }

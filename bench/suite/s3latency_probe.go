@@ -18,22 +18,27 @@ import (
 // as the raw disk probes' record.
 const probeRecord = 24
 
-// roundTripPuts is how many PUTs measure the round trip.
-const roundTripPuts = 21
+// The round trip is the median of roundTripPuts PUTs, after
+// roundTripWarmup unmeasured ones (a connection to open, a server whose
+// bucket is new).
+const (
+	roundTripWarmup = 5
+	roundTripPuts   = 41
+)
 
 // roundTrip returns the median time of one small PUT alone through the
-// proxy; the first PUT, which may open a connection, is left out.
+// proxy.
 func (run *s3lat) roundTrip(ctx context.Context, name string) (time.Duration, error) {
 	body := make([]byte, probeRecord)
 	var ds []time.Duration
-	for i := 0; i < roundTripPuts; i++ {
+	for i := 0; i < roundTripWarmup+roundTripPuts; i++ {
 		key := fmt.Sprintf("%s%s/round-trip/%02d", run.prefix, name, i)
 		start := time.Now()
 		if _, err := run.raw.PutObject(ctx, &s3.PutObjectInput{Bucket: &run.bucket, Key: &key,
 			Body: bytes.NewReader(body), ContentLength: aws.Int64(probeRecord), IfNoneMatch: aws.String("*")}); err != nil {
 			return 0, err
 		}
-		if i > 0 {
+		if i >= roundTripWarmup {
 			ds = append(ds, time.Since(start))
 		}
 	}

@@ -158,18 +158,16 @@ func latName(d time.Duration) string {
 
 func (r *runner) s3Latency(ctx context.Context) error {
 	lo := r.o.S3Latency.withDefaults()
-	names := func(lat time.Duration) []string {
-		n := []string{"loss"}
-		for _, c := range r.o.Callers {
-			n = append(n, fmt.Sprintf("durable/%d", c))
-		}
-		for _, u := range lo.ColdUploads {
-			n = append(n, fmt.Sprintf("cold/%d", u))
-		}
-		return n
+	// Nothing to set up when -only selects none of the workload's points.
+	points := []string{"loss"}
+	for _, c := range r.o.Callers {
+		points = append(points, fmt.Sprintf("durable/%d", c))
+	}
+	for _, u := range lo.ColdUploads {
+		points = append(points, fmt.Sprintf("cold/%d", u))
 	}
 	if !slices.ContainsFunc(lo.Latencies, func(lat time.Duration) bool {
-		return slices.ContainsFunc(names(lat), func(n string) bool { return r.o.selected("s3latency/" + latName(lat) + "/" + n) })
+		return slices.ContainsFunc(points, func(n string) bool { return r.o.selected("s3latency/" + latName(lat) + "/" + n) })
 	}) {
 		return nil
 	}

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"testing"
 	"time"
+
+	"github.com/prevayler-go/prevayler/store"
 )
 
 // TestS3Latency runs the S3-latency workload on tiny sizes, against the
@@ -81,5 +83,47 @@ func TestS3Latency(t *testing.T) {
 		if c.Uploads != 25 || c.Events <= 0 || c.Requests.Get <= 0 || c.Requests.List <= 0 || c.Open < run.Latency {
 			t.Errorf("%v: cold %+v", run.Latency, c)
 		}
+	}
+}
+
+// backlogWriter is a writer whose store holds back the bytes it is told.
+type backlogWriter struct {
+	held int64
+	at   time.Time
+}
+
+func (w *backlogWriter) Write(p []byte) (int, error)    { return len(p), nil }
+func (w *backlogWriter) Sync(context.Context) error     { return nil }
+func (w *backlogWriter) Close() error                   { return nil }
+func (w *backlogWriter) Backlog() (int64, time.Time)    { return w.held, w.at }
+func (w *backlogWriter) Wait(ctx context.Context) error { return ctx.Err() }
+
+// TestTrackedWriter checks the loss window's view of a writer: bytes
+// written, bytes stored (written less the backlog), and the optional
+// interfaces passed through.
+func TestTrackedWriter(t *testing.T) {
+	inner := &backlogWriter{}
+	w := &trackedWriter{Writer: inner}
+	for _, n := range []int{10, 5, 7} {
+		if got, err := w.Write(make([]byte, n)); got != n || err != nil {
+			t.Fatalf("Write: %d, %v", got, err)
+		}
+	}
+	inner.held, inner.at = 12, time.Unix(5, 0)
+	if w.written() != 22 || w.stored() != 10 {
+		t.Errorf("written %d, stored %d; want 22, 10", w.written(), w.stored())
+	}
+	if n, at := w.Backlog(); n != 12 || !at.Equal(time.Unix(5, 0)) {
+		t.Errorf("Backlog: %d, %v", n, at)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if w.Wait(ctx) == nil {
+		t.Error("Wait did not reach the wrapped writer")
+	}
+	plain := &trackedWriter{Writer: struct{ store.Writer }{inner}}
+	plain.Write(make([]byte, 4))
+	if plain.stored() != 4 || plain.Wait(ctx) != nil {
+		t.Error("a writer with no backlog is not taken as storing every byte")
 	}
 }

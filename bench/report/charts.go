@@ -107,6 +107,9 @@ func writeCharts(dir string, r *suite.Results) (map[string]string, error) {
 			}
 		}
 	}
+	if err := save("s3latency-throughput", s3LatencyChart(r)); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

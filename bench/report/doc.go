@@ -3,7 +3,8 @@
 // the report can be written again without running the benchmark.
 //
 // Files: report.go (the document), tables.go (its tables), targets.go
-// (the targets and their ratios), charts.go (which images) and
+// (the targets and their ratios), s3latency.go (the S3-latency
+// section, its targets and chart), charts.go (which images) and
 // chart.go (drawing one), format.go (numbers for humans), notes.md (the
 // analysis of the profiles, written by hand and included as is).
 package report

@@ -78,7 +78,8 @@ func document(in Input, charts map[string]string) string {
 		"(`-from docs/bench/results.json` writes the report again without running). `-help` lists the flags: longer windows, " +
 		"the 10M-event replay (`-replay 1000000,10000000`, off by default as it adds several minutes), a subset of points (`-only`), CPU profiles (`-pprof DIR`). " +
 		"The S3 workload runs when `PREVAYLER_S3_ENDPOINT` is set (with `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`; " +
-		"`PREVAYLER_S3_BUCKET` or a bucket created for the run). `go -C bench test ./...` tests the workloads' code in seconds.\n\n")
+		"`PREVAYLER_S3_BUCKET` or a bucket created for the run); `-s3latency 0,30ms` adds the S3 store behind a latency proxy, in front of that server or of an in-process one " +
+		"(`-s3cold 1000,10000` adds the long cold start). `go -C bench test ./...` tests the workloads' code in seconds.\n\n")
 	fmt.Fprintf(&b, "This run: `%s`, %s, took %s.\n\n", in.Command, m.Date.Format("2006-01-02 15:04 UTC"), r.Elapsed.Round(time.Second))
 
 	b.WriteString("## Machine\n\n| | |\n|---|---|\n")
@@ -150,6 +151,10 @@ func document(in Input, charts map[string]string) string {
 	b.WriteString("## S3\n\nThe same transfers on `s3store` (one PUT per group commit in Durable mode; Buffered uploads once per `SleepTime`).\n\n")
 	s3Tables(&b, r)
 	image(&b, charts, "s3-throughput")
+
+	b.WriteString("## S3 at added latency\n\n" + s3LatencyIntro)
+	s3LatencyTables(&b, r)
+	image(&b, charts, "s3latency-throughput")
 
 	b.WriteString(notes)
 	return b.String()

@@ -48,10 +48,14 @@ type Options struct {
 	SnapshotCallers  int // writers running beside the snapshot
 
 	S3 *S3Options // nil: no S3 workload
+	// S3Latency, if set, runs the S3 store behind a latency-injecting
+	// proxy; nil: not run.
+	S3Latency *S3LatencyOptions
 
 	// Only, if set, selects the points to run by their names, such as
 	// "durable/pebble/64", "reads/SQLite", "replay/1000000/model",
-	// "snapshot/radix", "s3/durable/16".
+	// "snapshot/radix", "s3/durable/16", "s3latency/30ms/durable/64",
+	// "s3latency/30ms/loss", "s3latency/0ms/cold/1000".
 	Only *regexp.Regexp
 
 	// ProfileDir, if set, receives a CPU profile of each measured point

@@ -97,17 +97,18 @@ type Snapshot struct {
 
 // Results are everything one run measured.
 type Results struct {
-	Started  time.Time
-	Elapsed  time.Duration
-	Options  Options
-	Points   []Point // transfers, durable and buffered
-	Totals   []TotalCheck
-	Reads    []Read
-	StateNs  float64 // State() alone, ns
-	Replays  []Replay
-	Snaps    []Snapshot
-	S3       *S3Results
-	Failures []string // workloads or systems that failed, with the error
+	Started   time.Time
+	Elapsed   time.Duration
+	Options   Options
+	Points    []Point // transfers, durable and buffered
+	Totals    []TotalCheck
+	Reads     []Read
+	StateNs   float64 // State() alone, ns
+	Replays   []Replay
+	Snaps     []Snapshot
+	S3        *S3Results
+	S3Latency *S3LatencyResults
+	Failures  []string // workloads or systems that failed, with the error
 }
 
 // Find returns the point of a workload, system and concurrency.

@@ -3,7 +3,11 @@
 //
 //	go -C bench run ./cmd/benchall -out ../docs
 //
-// The S3 workload runs when PREVAYLER_S3_ENDPOINT is set.
+// The S3 workload runs when PREVAYLER_S3_ENDPOINT is set. The S3-latency
+// workload runs with -s3latency, behind a proxy adding each latency
+// listed, in front of that server or an in-process one:
+//
+//	go -C bench run ./cmd/benchall -out /tmp/s3lat -only '^s3latency/' -s3latency 0,30ms
 package main
 
 import (
@@ -51,6 +55,9 @@ func run() error {
 		pprofDir   = flag.String("pprof", "", "directory receiving a CPU profile of every point")
 		s3Endpoint = flag.String("s3-endpoint", os.Getenv("PREVAYLER_S3_ENDPOINT"), "S3 endpoint of the S3 workload; empty: no S3 workload")
 		s3Bucket   = flag.String("s3-bucket", os.Getenv("PREVAYLER_S3_BUCKET"), "bucket of the S3 workload; empty: one created for the run")
+		s3Latency  = flag.String("s3latency", "", "run the S3-latency workload with these added latencies, e.g. 0,30ms; empty: not run")
+		s3Cold     = flag.String("s3cold", "1000", "uploads of the journals the S3-latency workload opens cold; add 10000 for the long case")
+		s3Loss     = flag.Duration("s3loss", suite.DefaultS3LossDuration, "how long the S3-latency workload samples the Buffered loss window")
 		from       = flag.String("from", "", "write the report from this results.json instead of running")
 		quiet      = flag.Bool("q", false, "no progress on stderr")
 	)
@@ -85,6 +92,16 @@ func run() error {
 	}
 	if *s3Endpoint != "" {
 		o.S3 = &suite.S3Options{Endpoint: *s3Endpoint, Bucket: *s3Bucket}
+	}
+	if *s3Latency != "" {
+		lo := &suite.S3LatencyOptions{Endpoint: *s3Endpoint, Bucket: *s3Bucket, LossDuration: *s3Loss}
+		if lo.Latencies, err = durations(*s3Latency); err != nil {
+			return fmt.Errorf("-s3latency: %w", err)
+		}
+		if lo.ColdUploads, err = ints(*s3Cold); err != nil {
+			return fmt.Errorf("-s3cold: %w", err)
+		}
+		o.S3Latency = lo
 	}
 	if !*quiet {
 		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -131,6 +148,23 @@ func ints(s string) ([]int, error) {
 			return nil, fmt.Errorf("%q is not a positive number", f)
 		}
 		r = append(r, n)
+	}
+	return r, nil
+}
+
+// durations parses "0,30ms,0.1s"; a bare number is milliseconds.
+func durations(s string) ([]time.Duration, error) {
+	var r []time.Duration
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if n, err := strconv.Atoi(f); err == nil {
+			f = strconv.Itoa(n) + "ms"
+		}
+		d, err := time.ParseDuration(f)
+		if err != nil || d < 0 {
+			return nil, fmt.Errorf("%q is not a latency", f)
+		}
+		r = append(r, d)
 	}
 	return r, nil
 }

@@ -70,9 +70,7 @@ func (p *Prevayler[S, E, R]) recover(ctx context.Context, initial S) (S, error) 
 		w.Close()
 		return initial, err
 	}
-	p.jw, p.framer, p.synced = w, framer, true
-	p.setThrottle(w)
-	p.setBacklog(w)
+	p.w.start(w, framer)
 	p.stats.snapshotted(time.Now())
 	p.pruneArchives(ctx)
 	return state, nil
@@ -208,14 +206,6 @@ func (t throttledWriter) Write(b []byte) (int, error) {
 		return 0, err
 	}
 	return t.w.Write(b)
-}
-
-func (p *Prevayler[S, E, R]) setThrottle(w store.Writer) {
-	if th, ok := w.(store.Throttle); ok {
-		p.throttle.Store(&th)
-	} else {
-		p.throttle.Store(nil)
-	}
 }
 
 func (p *Prevayler[S, E, R]) removeQuietly(name string) {

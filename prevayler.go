@@ -110,7 +110,7 @@ func Open[S, E, R any](ctx context.Context, h Handler[S, E, R], opts Options[S])
 	if err := p.st.Lock(ctx); err != nil {
 		return nil, fmt.Errorf("prevayler: open journal: %w", err)
 	}
-	state, err := p.recover(ctx, o.InitialState)
+	state, err := p.startUp(ctx, o.InitialState)
 	if err != nil {
 		return nil, err
 	}

@@ -70,6 +70,9 @@ func (p *Prevayler[S, E, R]) policyLoop() {
 		if !p.snapshotDue(time.Now()) {
 			continue
 		}
+		if p.w.err() != nil {
+			return // the instance is stopped: nothing to snapshot, nothing to log again
+		}
 		if err := p.Snapshot(context.Background()); err != nil && !errors.Is(err, ErrClosed) {
 			p.log.Warn("prevayler: automatic snapshot failed", "err", err)
 		}

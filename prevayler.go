@@ -41,7 +41,8 @@ type Prevayler[S, E, R any] struct {
 	state  S          // the latest applied state, maybe not yet acknowledged
 	enc    Encoder
 	encBuf bytes.Buffer
-	reset  bool // the next event starts a new codec stream
+	reset  bool      // the next event starts a new codec stream
+	lastAt time.Time // the latest journaled event's time: event time never runs backwards
 	closed bool
 
 	snapMu      sync.Mutex // one Snapshot at a time
@@ -176,6 +177,11 @@ func (p *Prevayler[S, E, R]) Handle(ctx context.Context, event E) (R, error) {
 		p.mu.Unlock()
 		return zero, err
 	}
+	// The clock is read before the lock, so callers may reach it out of
+	// order, and clocks step back; the journal's times must not.
+	if at.Before(p.lastAt) {
+		at = p.lastAt
+	}
 	// Encode first: what is journaled is the event as the handler got it.
 	if p.st != nil {
 		if err := p.encodeEventLocked(&event); err != nil {
@@ -201,6 +207,7 @@ func (p *Prevayler[S, E, R]) Handle(ctx context.Context, event E) (R, error) {
 	}
 	b, alone := p.w.appendLocked(at, p.reset, p.encBuf.Bytes())
 	p.reset = false
+	p.lastAt = at
 	p.state = next
 	p.mu.Unlock()
 

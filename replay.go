@@ -49,6 +49,7 @@ func (p *Prevayler[S, E, R]) replay(ctx context.Context, name string, size int64
 	events := p.decodeEvents(jr, label)
 	defer events.stop()
 	var count uint64
+	var last time.Time
 	for batch := range events.out {
 		for i := range batch {
 			d := &batch[i]
@@ -57,6 +58,7 @@ func (p *Prevayler[S, E, R]) replay(ctx context.Context, name string, size int64
 				return initial, fmt.Errorf("prevayler: replay event %d of %s (frame at byte %d): the handler failed on an event it once accepted; is it deterministic? %w", count+1, label, d.offset, err)
 			}
 			state = next
+			last = d.at
 			count++
 			var zero E
 			d.event = zero // let the event's memory go
@@ -66,6 +68,9 @@ func (p *Prevayler[S, E, R]) replay(ctx context.Context, name string, size int64
 	}
 	if events.err != nil {
 		return initial, events.err
+	}
+	if count > 0 {
+		p.lastAt = last
 	}
 	if t := jr.Torn(); t != nil {
 		p.log.Warn("prevayler: dropped a torn last write (from a crash before it was acknowledged)",

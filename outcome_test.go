@@ -154,3 +154,27 @@ func TestPolicyStopsAfterAStickyFailure(t *testing.T) {
 		t.Fatalf("the policy tried %d snapshots after the instance stopped:\n%s", n, logs.String())
 	}
 }
+
+func TestShutdownHonoursItsDeadline(t *testing.T) {
+	a := &armedSyncs{release: make(chan struct{})}
+	p := mustOpen(t, faultstore.New(memstore.New(), a.hook), prevayler.Options[ledger]{Durability: prevayler.Buffered})
+	mustHandle(t, p, 1)
+	a.block.Store(true)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err := p.Shutdown(ctx)
+	if el := time.Since(start); el > 250*time.Millisecond {
+		t.Fatalf("Shutdown returned %v after its 100ms deadline", el-100*time.Millisecond)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Shutdown: %v, want context.DeadlineExceeded", err)
+	}
+	if _, err := p.Handle(context.Background(), add{V: 2}); !errors.Is(err, prevayler.ErrClosed) {
+		t.Fatalf("Handle after Shutdown: %v, want ErrClosed", err)
+	}
+	close(a.release)
+	if err := p.Close(); err != nil {
+		t.Fatalf("Close after the store came back: %v", err)
+	}
+}

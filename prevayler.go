@@ -56,6 +56,7 @@ type Prevayler[S, E, R any] struct {
 	policyDone sync.WaitGroup
 
 	closeOnce sync.Once
+	closeDone chan struct{} // closed when close has returned
 	closeErr  error
 }
 
@@ -254,17 +255,42 @@ func (p *Prevayler[S, E, R]) Sync(ctx context.Context) error {
 // Close waits for the events in flight, makes everything durable, closes
 // the journal and releases the store. Handle after Close returns
 // ErrClosed. Close is safe to call twice; the second call returns what
-// the first did.
+// the first did. It takes as long as the store needs (the S3 store bounds
+// its own close); Shutdown sets a deadline.
 func (p *Prevayler[S, E, R]) Close() error {
-	p.closeOnce.Do(func() { p.closeErr = p.close() })
-	return p.closeErr
+	return p.Shutdown(context.Background())
+}
+
+// Shutdown is Close for a caller with a deadline (a Lambda's remaining
+// time, a signal handler): it refuses new events at once, then waits for
+// the close to finish or ctx to end. If ctx ends first it returns ctx's
+// error while the close goes on in the background; events acknowledged in
+// Buffered mode may then not be durable yet. Close, or another Shutdown,
+// waits for that close and returns its result.
+func (p *Prevayler[S, E, R]) Shutdown(ctx context.Context) error {
+	p.closeOnce.Do(func() {
+		p.closeDone = make(chan struct{})
+		p.mu.Lock()
+		p.closed = true
+		p.mu.Unlock()
+		go func() {
+			defer close(p.closeDone)
+			p.closeErr = p.close()
+		}()
+	})
+	select {
+	case <-p.closeDone:
+		return p.closeErr
+	case <-ctx.Done():
+		return fmt.Errorf("prevayler: shutdown: the close goes on in the background: %w", ctx.Err())
+	}
 }
 
 func (p *Prevayler[S, E, R]) close() error {
 	p.mu.Lock()
 	p.closed = true
 	p.mu.Unlock()
-	close(p.policyStop)
+	close(p.policyStop) // also ends the context of a running automatic snapshot
 	p.policyDone.Wait()
 	p.snapMu.Lock() // let a running snapshot finish its switch
 	defer p.snapMu.Unlock()

@@ -85,6 +85,9 @@ type syncingWriter struct {
 }
 
 func (s *syncingWriter) Write(b []byte) (int, error) {
+	if err := s.ctx.Err(); err != nil {
+		return 0, err
+	}
 	n, err := s.out.Write(b)
 	s.n += n
 	if err == nil && s.n >= snapshotSyncEvery {

@@ -58,6 +58,16 @@ func (p *Prevayler[S, E, R]) policyLoop() {
 	}
 	t := time.NewTicker(tick)
 	defer t.Stop()
+	// Close ends a snapshot in progress, unless it reached its switch.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-p.policyStop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	for {
 		select {
 		case <-p.policyStop:
@@ -68,7 +78,10 @@ func (p *Prevayler[S, E, R]) policyLoop() {
 		if !p.snapshotDue(time.Now()) {
 			continue
 		}
-		if err := p.Snapshot(context.Background()); err != nil && !errors.Is(err, ErrClosed) {
+		if p.w.err() != nil {
+			return // the instance is stopped: nothing to snapshot, nothing to log again
+		}
+		if err := p.Snapshot(ctx); err != nil && !errors.Is(err, ErrClosed) && ctx.Err() == nil {
 			p.log.Warn("prevayler: automatic snapshot failed", "err", err)
 		}
 	}

@@ -12,7 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/prevayler-go/prevayler/internal/journal"
 	"github.com/prevayler-go/prevayler/store"
 )
 
@@ -34,59 +33,31 @@ type Prevayler[S, E, R any] struct {
 	st      store.Store // nil: transient
 	codec   Codec
 	aead    cipher.AEAD
-	durable bool
+	w       *journalWriter // nil: transient
 
-	pub      atomic.Pointer[S]              // the latest acknowledged state
-	throttle atomic.Pointer[store.Throttle] // the journal writer's, if bounded
+	pub atomic.Pointer[S] // the latest acknowledged state
 
-	mu      sync.Mutex // guards what follows, up to wsem
-	state   S          // the latest applied state, maybe not yet acknowledged
-	enc     Encoder
-	encBuf  bytes.Buffer
-	reset   bool   // the next event starts a new codec stream
-	pending []byte // journal entries not yet written
-	cur     *batch // whom to tell when pending is written
-	failed  error  // sticky: the journal failed, no more events
-	closed  bool
-	capture *capture // non-nil while a snapshot collects the events after its cut
-
-	// wsem is held while writing to the journal: by the committer, by a
-	// Buffered Handle, by Sync, Snapshot and Close. A channel rather than a
-	// mutex so that waiting for it honours a context.
-	wsem     chan struct{}
-	jw       store.Writer
-	framer   *journal.Framer
-	frameBuf []byte
-	spare    []byte // a drained pending buffer, for reuse
-	synced   bool   // every byte written to jw is durable
+	mu     sync.Mutex // the apply lock: guards what follows, and the writer's pending events
+	state  S          // the latest applied state, maybe not yet acknowledged
+	enc    Encoder
+	encBuf bytes.Buffer
+	reset  bool      // the next event starts a new codec stream
+	lastAt time.Time // the latest journaled event's time: event time never runs backwards
+	closed bool
 
 	snapMu      sync.Mutex // one Snapshot at a time
 	lastArchive time.Time  // archive names strictly increase
 
-	stats     counters
-	backlog   atomic.Pointer[store.Backlog]
-	failedErr atomic.Pointer[error]
-	pendingN  int // events in pending; guarded by mu
-
-	gatherWant int           // the committer waits for this many pending events; guarded by mu
-	gathered   chan struct{} // tells the committer they are there
+	stats counters
 
 	policy     policy
 	policyKick chan struct{}
 	policyStop chan struct{}
 	policyDone sync.WaitGroup
 
-	kick      chan struct{} // wakes the committer (Durable)
-	stop      chan struct{}
-	committer sync.WaitGroup
 	closeOnce sync.Once
+	closeDone chan struct{} // closed when close has returned
 	closeErr  error
-}
-
-// batch is a group of events written and synced together.
-type batch struct {
-	done chan struct{}
-	err  error
 }
 
 // Open recovers the state from the store (see the package documentation
@@ -103,18 +74,13 @@ func Open[S, E, R any](ctx context.Context, h Handler[S, E, R], opts Options[S])
 		return nil, err
 	}
 	p := &Prevayler[S, E, R]{
-		handler:  h,
-		clock:    o.Clock,
-		log:      o.Logger,
-		st:       o.Store,
-		codec:    o.Codec,
-		aead:     o.Encryption,
-		durable:  o.Durability == Durable,
-		wsem:     make(chan struct{}, 1),
-		kick:     make(chan struct{}, 1),
-		gathered: make(chan struct{}, 1),
-		stop:     make(chan struct{}),
-		reset:    true,
+		handler: h,
+		clock:   o.Clock,
+		log:     o.Logger,
+		st:      o.Store,
+		codec:   o.Codec,
+		aead:    o.Encryption,
+		reset:   true,
 		policy: policy{
 			every:    uint64(o.SnapshotEvery),
 			bytes:    o.SnapshotBytes,
@@ -123,6 +89,20 @@ func Open[S, E, R any](ctx context.Context, h Handler[S, E, R], opts Options[S])
 		},
 		policyStop: make(chan struct{}),
 	}
+	p.w = newJournalWriter(writerConfig{
+		durable: o.Durability == Durable,
+		log:     o.Logger,
+		stats:   &p.stats,
+		lock:    &p.mu,
+		cut: func() any {
+			s := p.state
+			return &s
+		},
+		publish: func(v any) {
+			p.pub.Store(v.(*S))
+			p.nudgePolicy()
+		},
+	})
 	opened := false
 	defer func() {
 		if !opened { // an error, or a panic of the codec or the handler
@@ -132,17 +112,13 @@ func Open[S, E, R any](ctx context.Context, h Handler[S, E, R], opts Options[S])
 	if err := p.st.Lock(ctx); err != nil {
 		return nil, fmt.Errorf("prevayler: open journal: %w", err)
 	}
-	state, err := p.recover(ctx, o.InitialState)
+	state, err := p.startUp(ctx, o.InitialState)
 	if err != nil {
 		return nil, err
 	}
 	opened = true
 	p.state = state
 	p.pub.Store(&state)
-	if p.durable {
-		p.committer.Add(1)
-		go p.commitLoop()
-	}
 	if p.policy.active() {
 		p.policyKick = make(chan struct{}, 1)
 		p.policyDone.Add(1)
@@ -159,8 +135,6 @@ func NewTransient[S, E, R any](h Handler[S, E, R], initial S) *Prevayler[S, E, R
 		clock:   time.Now,
 		log:     slog.New(slog.DiscardHandler),
 		state:   initial,
-		wsem:    make(chan struct{}, 1),
-		stop:    make(chan struct{}),
 		// no policy goroutine: a closed channel makes Close's stop a no-op
 		policyStop: make(chan struct{}),
 	}
@@ -192,8 +166,8 @@ func (p *Prevayler[S, E, R]) Handle(ctx context.Context, event E) (R, error) {
 	if err := ctx.Err(); err != nil {
 		return zero, err
 	}
-	if th := p.throttle.Load(); th != nil {
-		if err := (*th).Wait(ctx); err != nil {
+	if p.w != nil {
+		if err := p.w.waitRoom(ctx); err != nil {
 			return zero, err
 		}
 	}
@@ -203,6 +177,11 @@ func (p *Prevayler[S, E, R]) Handle(ctx context.Context, event E) (R, error) {
 	if err := p.refuseLocked(); err != nil {
 		p.mu.Unlock()
 		return zero, err
+	}
+	// The clock is read before the lock, so callers may reach it out of
+	// order, and clocks step back; the journal's times must not.
+	if at.Before(p.lastAt) {
+		at = p.lastAt
 	}
 	// Encode first: what is journaled is the event as the handler got it.
 	if p.st != nil {
@@ -227,12 +206,13 @@ func (p *Prevayler[S, E, R]) Handle(ctx context.Context, event E) (R, error) {
 		p.mu.Unlock()
 		return res, nil
 	}
-	p.appendEntryLocked(at)
+	b, alone := p.w.appendLocked(at, p.reset, p.encBuf.Bytes())
+	p.reset = false
+	p.lastAt = at
 	p.state = next
-	b, alone := p.cur, p.pendingN == 1
 	p.mu.Unlock()
 
-	if err := p.await(ctx, b, alone); err != nil {
+	if err := p.w.wait(ctx, b, alone); err != nil {
 		return zero, err
 	}
 	return res, nil
@@ -242,8 +222,10 @@ func (p *Prevayler[S, E, R]) refuseLocked() error {
 	if p.closed {
 		return ErrClosed
 	}
-	if p.failed != nil {
-		return fmt.Errorf("prevayler: journal failed earlier, Close and Open again to recover: %w", p.failed)
+	if p.w != nil {
+		if err := p.w.err(); err != nil {
+			return fmt.Errorf("prevayler: journal failed earlier, Close and Open again to recover: %w", err)
+		}
 	}
 	return nil
 }
@@ -267,27 +249,48 @@ func (p *Prevayler[S, E, R]) Sync(ctx context.Context) error {
 	if err != nil || p.st == nil {
 		return err
 	}
-	if err := p.lockWriter(ctx); err != nil {
-		return err
-	}
-	defer p.unlockWriter()
-	return p.syncLocked(ctx)
+	return p.w.sync(ctx)
 }
 
 // Close waits for the events in flight, makes everything durable, closes
 // the journal and releases the store. Handle after Close returns
 // ErrClosed. Close is safe to call twice; the second call returns what
-// the first did.
+// the first did. It takes as long as the store needs (the S3 store bounds
+// its own close); Shutdown sets a deadline.
 func (p *Prevayler[S, E, R]) Close() error {
-	p.closeOnce.Do(func() { p.closeErr = p.close() })
-	return p.closeErr
+	return p.Shutdown(context.Background())
+}
+
+// Shutdown is Close for a caller with a deadline (a Lambda's remaining
+// time, a signal handler): it refuses new events at once, then waits for
+// the close to finish or ctx to end. If ctx ends first it returns ctx's
+// error while the close goes on in the background; events acknowledged in
+// Buffered mode may then not be durable yet. Close, or another Shutdown,
+// waits for that close and returns its result.
+func (p *Prevayler[S, E, R]) Shutdown(ctx context.Context) error {
+	p.closeOnce.Do(func() {
+		p.closeDone = make(chan struct{})
+		p.mu.Lock()
+		p.closed = true
+		p.mu.Unlock()
+		go func() {
+			defer close(p.closeDone)
+			p.closeErr = p.close()
+		}()
+	})
+	select {
+	case <-p.closeDone:
+		return p.closeErr
+	case <-ctx.Done():
+		return fmt.Errorf("prevayler: shutdown: the close goes on in the background: %w", ctx.Err())
+	}
 }
 
 func (p *Prevayler[S, E, R]) close() error {
 	p.mu.Lock()
 	p.closed = true
 	p.mu.Unlock()
-	close(p.policyStop)
+	close(p.policyStop) // also ends the context of a running automatic snapshot
 	p.policyDone.Wait()
 	p.snapMu.Lock() // let a running snapshot finish its switch
 	defer p.snapMu.Unlock()
@@ -295,33 +298,9 @@ func (p *Prevayler[S, E, R]) close() error {
 		return nil
 	}
 	// Events applied before closed was set are all pending now.
-	p.wsem <- struct{}{}
-	err := p.syncLocked(context.Background())
-	<-p.wsem
-	close(p.stop)
-	p.committer.Wait()
-	if cerr := p.jw.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("prevayler: close journal: %w", cerr)
-	}
+	err := p.w.close()
 	if cerr := p.st.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("prevayler: close store: %w", cerr)
 	}
 	return err
 }
-
-func (p *Prevayler[S, E, R]) failure() error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.failed
-}
-
-func (p *Prevayler[S, E, R]) lockWriter(ctx context.Context) error {
-	select {
-	case p.wsem <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func (p *Prevayler[S, E, R]) unlockWriter() { <-p.wsem }

@@ -1,12 +1,107 @@
 package prevayler
 
 import (
+	"bufio"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/prevayler-go/prevayler/internal/journal"
+	"github.com/prevayler-go/prevayler/store"
 )
+
+// replay rebuilds the state from one journal file, streaming it.
+func (p *Prevayler[S, E, R]) replay(ctx context.Context, name string, size int64, initial S) (S, error) {
+	label := "journal" + name
+	rc, err := p.st.Open(ctx, name)
+	if err != nil {
+		return initial, fmt.Errorf("prevayler: open %s: %w", label, err)
+	}
+	defer rc.Close()
+	counted := &countingReader{r: rc}
+	jr, err := journal.NewReader(bufio.NewReaderSize(counted, 1<<20), label, p.aead)
+	if err != nil {
+		return initial, fmt.Errorf("prevayler: read %s: %w", label, err)
+	}
+	if got := jr.Header().Codec; got != p.codec.Name() {
+		return initial, fmt.Errorf("prevayler: %s was written with codec %q, Options.Codec is %q", label, got, p.codec.Name())
+	}
+	var state S
+	// A reader of our own, so that what the codec reads ahead is visible.
+	snap := bufio.NewReader(jr.Snapshot())
+	if err := decodeSafely(p.codec.NewDecoder(snap), &state); err != nil {
+		if errors.Is(err, store.ErrCorrupt) {
+			return initial, fmt.Errorf("prevayler: read %s: %w", label, err)
+		}
+		return initial, fmt.Errorf("prevayler: decode snapshot of %s (state type changed?): %w", label, err)
+	}
+	if n, err := io.Copy(io.Discard, snap); err != nil || n > 0 {
+		if err == nil {
+			err = fmt.Errorf("%d bytes left after the state", n)
+		}
+		return initial, fmt.Errorf("prevayler: snapshot of %s: %w", label, err)
+	}
+
+	start := time.Now()
+	progress := newProgress(p.log, label, size, counted)
+	events := p.decodeEvents(jr, label)
+	defer events.stop()
+	var count uint64
+	var last time.Time
+	for batch := range events.out {
+		for i := range batch {
+			d := &batch[i]
+			next, _, err := p.apply(state, d.event, d.at)
+			if err != nil {
+				return initial, fmt.Errorf("prevayler: replay event %d of %s (frame at byte %d): the handler failed on an event it once accepted; is it deterministic? %w", count+1, label, d.offset, err)
+			}
+			state = next
+			last = d.at
+			count++
+			var zero E
+			d.event = zero // let the event's memory go
+		}
+		events.recycle(batch)
+		progress.maybeLog(count)
+	}
+	if events.err != nil {
+		return initial, events.err
+	}
+	if count > 0 {
+		p.lastAt = last
+	}
+	if t := jr.Torn(); t != nil {
+		p.log.Warn("prevayler: dropped a torn last write (from a crash before it was acknowledged)",
+			"file", label, "offset", t.Offset, "bytes", t.Bytes, "reason", t.Reason)
+	}
+	p.log.Debug("prevayler: replayed journal", "file", label, "events", count, "elapsed", time.Since(start))
+	return state, nil
+}
+
+// entryReader yields one event's bytes, then io.EOF, so that a stream
+// decoder can never read into the next event. It is an io.ByteReader so
+// that gob does not add a read-ahead buffer.
+type entryReader struct{ b []byte }
+
+func (r *entryReader) Read(p []byte) (int, error) {
+	if len(r.b) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.b)
+	r.b = r.b[n:]
+	return n, nil
+}
+
+func (r *entryReader) ReadByte() (byte, error) {
+	if len(r.b) == 0 {
+		return 0, io.EOF
+	}
+	c := r.b[0]
+	r.b = r.b[1:]
+	return c, nil
+}
 
 // replayBatch is how many decoded events travel together from the decoding
 // goroutine to the one applying them: enough to make the hand-over cheap,

@@ -2,37 +2,8 @@ package prevayler
 
 import (
 	"context"
-	"fmt"
-	"sync"
 	"time"
-
-	"github.com/prevayler-go/prevayler/internal/journal"
-	"github.com/prevayler-go/prevayler/store"
 )
-
-// capture collects, while a snapshot is written, the journal entries of the
-// events that follow the snapshot's cut, so that the new journal can carry
-// them after the state.
-type capture struct {
-	from int // where the cut is in the pending entries; used by the next flush only
-
-	mu   sync.Mutex
-	tail []byte
-}
-
-func (c *capture) add(entries []byte) {
-	c.mu.Lock()
-	c.tail = append(c.tail, entries...)
-	c.mu.Unlock()
-}
-
-func (c *capture) take() []byte {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := c.tail
-	c.tail = nil
-	return t
-}
 
 // Snapshot starts a new journal holding the current state and retires the
 // current one as an archive (journal.backup-<timestamp>), with the same
@@ -56,23 +27,16 @@ func (p *Prevayler[S, E, R]) Snapshot(ctx context.Context) error {
 	// The events after the cut start a new codec stream, so that their
 	// encoded bytes stand on their own in the new journal.
 	p.reset = true
-	c := &capture{from: len(p.pending)}
-	p.capture = c
+	c := p.w.startCaptureLocked()
 	p.mu.Unlock()
 
-	stopCapture := func() {
-		p.mu.Lock()
-		p.capture = nil
-		p.mu.Unlock()
-	}
-	defer stopCapture() // whatever happens, stop collecting a tail
+	defer p.w.stopCapture() // whatever happens, stop collecting a tail
 	tmp, w, framer, err := p.writeSnapshot(ctx, state)
 	if err != nil {
-		stopCapture()
 		return err
 	}
 	abort := func(err error) error {
-		stopCapture()
+		p.w.stopCapture()
 		w.Close()
 		p.removeQuietly(tmp)
 		return err
@@ -92,66 +56,15 @@ func (p *Prevayler[S, E, R]) Snapshot(ctx context.Context) error {
 	if err := w.Sync(ctx); err != nil {
 		return abort(err)
 	}
-
-	if err := p.lockWriter(ctx); err != nil {
-		return abort(err)
-	}
-	// From here on the switch completes whatever ctx does: stopping half
-	// way would only cost a failed instance.
-	sctx := context.WithoutCancel(ctx)
-	p.flushLocked()
-	if err := p.failure(); err != nil {
-		p.unlockWriter()
-		return abort(err)
-	}
-	if !p.synced {
-		if err := p.syncJournal(sctx); err != nil {
-			p.fail(err)
-			p.unlockWriter()
-			return abort(err)
+	install := func(ctx context.Context) error { return p.install(ctx, tmp, true, true) }
+	if consumed, err := p.w.switchTo(ctx, c, w, framer, install); err != nil {
+		if consumed {
+			return err
 		}
-	}
-	stopCapture()
-	if err := writeFrames(w, framer, c.take()); err != nil {
-		p.unlockWriter()
 		return abort(err)
 	}
-	if err := w.Sync(sctx); err != nil {
-		p.unlockWriter()
-		return abort(err)
-	}
-	if err := p.install(sctx, tmp, true, true); err != nil {
-		// The files are in one of the states the start-up rules recover
-		// from; which one is unknown, so stop here.
-		p.fail(err)
-		p.unlockWriter()
-		w.Close()
-		return fmt.Errorf("prevayler: snapshot: %w", err)
-	}
-	old := p.jw
-	p.jw, p.framer, p.synced = w, framer, true
-	p.setThrottle(w)
-	p.setBacklog(w)
 	p.stats.snapshotted(time.Now())
-	p.unlockWriter()
-	if err := old.Close(); err != nil {
-		p.log.Warn("prevayler: closing the retired journal failed", "err", err)
-	}
 	p.log.Debug("prevayler: snapshot taken")
 	p.pruneArchives(ctx)
 	return nil
-}
-
-// writeFrames frames entries into w, not marked synced: the new journal
-// has not been synced since these bytes' predecessors were written.
-func writeFrames(w store.Writer, f *journal.Framer, entries []byte) error {
-	if len(entries) == 0 {
-		return nil
-	}
-	buf, err := appendEventFrames(nil, f, 0, entries)
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(buf)
-	return err
 }

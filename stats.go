@@ -3,8 +3,6 @@ package prevayler
 import (
 	"sync/atomic"
 	"time"
-
-	"github.com/prevayler-go/prevayler/store"
 )
 
 // Stats are counters of a prevalent system since Open. Reading them takes
@@ -69,23 +67,16 @@ func (p *Prevayler[S, E, R]) Stats() Stats {
 		MaxBatch:  int(c.maxBatch.Load()),
 		Snapshots: c.snapshots.Load(),
 	}
-	if b := p.backlog.Load(); b != nil {
+	if p.w == nil {
+		return s
+	}
+	if b := p.w.backlog.Load(); b != nil {
 		n, oldest := (*b).Backlog()
 		s.PendingBytes = n
 		if n > 0 && !oldest.IsZero() {
 			s.PendingAge = time.Since(oldest)
 		}
 	}
-	if e := p.failedErr.Load(); e != nil {
-		s.LastError = *e
-	}
+	s.LastError = p.w.err()
 	return s
-}
-
-func (p *Prevayler[S, E, R]) setBacklog(w store.Writer) {
-	if b, ok := w.(store.Backlog); ok {
-		p.backlog.Store(&b)
-	} else {
-		p.backlog.Store(nil)
-	}
 }

@@ -1,0 +1,113 @@
+package prevayler
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"runtime/debug"
+
+	"github.com/prevayler-go/prevayler/internal/journal"
+	"github.com/prevayler-go/prevayler/store"
+)
+
+// writeSnapshot writes a new journal holding state under a temporary name
+// and syncs it. The writer stays open for the events that follow.
+func (p *Prevayler[S, E, R]) writeSnapshot(ctx context.Context, state S) (string, store.Writer, *journal.Framer, error) {
+	framer, err := journal.NewFramer(p.codec.Name(), p.aead)
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("prevayler: new journal: %w", err)
+	}
+	tmp := store.TempPrefix + randomID()
+	w, err := p.st.Create(ctx, tmp)
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("prevayler: create %q: %w", tmp, err)
+	}
+	err = p.encodeSnapshot(ctx, w, framer, state)
+	if err == nil {
+		err = w.Sync(ctx)
+	}
+	if err != nil {
+		w.Close()
+		p.removeQuietly(tmp)
+		return "", nil, nil, fmt.Errorf("prevayler: write snapshot: %w", err)
+	}
+	return tmp, w, framer, nil
+}
+
+func (p *Prevayler[S, E, R]) encodeSnapshot(ctx context.Context, w store.Writer, framer *journal.Framer, state S) error {
+	if _, err := w.Write(framer.AppendHeader(nil)); err != nil {
+		return err
+	}
+	var out io.Writer = w
+	if th, ok := w.(store.Throttle); ok {
+		out = throttledWriter{ctx: ctx, w: w, th: th}
+	}
+	out = &syncingWriter{ctx: ctx, w: w, out: out}
+	sw := journal.NewSnapshotWriter(out, framer, 0)
+	if err := encodeSafely(p.codec.NewEncoder(sw), &state); err != nil {
+		return fmt.Errorf("encode state: %w", err)
+	}
+	return sw.Close()
+}
+
+// encodeSafely and decodeSafely turn a panic of the codec (or of a type's
+// own GobEncode, MarshalJSON...) into an error.
+func encodeSafely(e Encoder, v any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &PanicError{Value: r, Stack: debug.Stack()}
+		}
+	}()
+	return e.Encode(v)
+}
+
+func decodeSafely(d Decoder, v any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &PanicError{Value: r, Stack: debug.Stack()}
+		}
+	}()
+	return d.Decode(v)
+}
+
+// snapshotSyncEvery is how many bytes of a snapshot are written between
+// syncs. One sync of a whole large snapshot at the end would hold the
+// file system's journal, and with it the fsyncs of the writers going on
+// beside it, for as long as it takes to write it all.
+const snapshotSyncEvery = 4 << 20
+
+// syncingWriter syncs a store writer every snapshotSyncEvery bytes.
+type syncingWriter struct {
+	ctx context.Context
+	w   store.Writer
+	out io.Writer
+	n   int
+}
+
+func (s *syncingWriter) Write(b []byte) (int, error) {
+	if err := s.ctx.Err(); err != nil {
+		return 0, err
+	}
+	n, err := s.out.Write(b)
+	s.n += n
+	if err == nil && s.n >= snapshotSyncEvery {
+		s.n = 0
+		err = s.w.Sync(s.ctx)
+	}
+	return n, err
+}
+
+// throttledWriter waits for room in a bounded store buffer before each
+// write, so a large snapshot does not fill memory.
+type throttledWriter struct {
+	ctx context.Context
+	w   io.Writer
+	th  store.Throttle
+}
+
+func (t throttledWriter) Write(b []byte) (int, error) {
+	if err := t.th.Wait(t.ctx); err != nil {
+		return 0, err
+	}
+	return t.w.Write(b)
+}

@@ -1,0 +1,339 @@
+package prevayler
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prevayler-go/prevayler/internal/journal"
+	"github.com/prevayler-go/prevayler/store"
+)
+
+// journalWriter moves the bytes of events to the live journal. It knows
+// nothing of the state's or the events' types.
+//
+// Callers append each event's encoding while they hold the apply lock, in
+// the order the events were applied, then wait outside it. The writer
+// gathers the events of concurrent callers into one write and, in Durable
+// mode, one sync (group commit); then it publishes what the batch leads
+// to and tells its callers. Every write and sync of the live journal goes
+// through it: Handle's, Sync's, the snapshot switch's and Close's.
+//
+// A caller whose context cannot end may do the I/O itself, which saves
+// two goroutine hand-offs for a lone caller; a caller whose context can
+// end leaves it to the writer's goroutine, so that it can stop waiting.
+type journalWriter struct {
+	durable bool
+	log     *slog.Logger
+	stats   *counters
+	// cut is called under the apply lock when a batch is taken: it returns
+	// what publish gets once the batch is acknowledged (the state after
+	// the batch's last event).
+	cut     func() any
+	publish func(any)
+
+	lock       sync.Locker // the apply lock; guards what follows, up to wsem
+	pending    []byte      // entries not yet written
+	pendingN   int         // events in pending
+	cur        *batch      // whom to tell when pending is written
+	syncWait   *batch      // Sync callers waiting for the writer's goroutine
+	capture    *capture    // non-nil while a snapshot collects the events after its cut
+	gatherWant int         // the loop waits for this many pending events
+	spare      []byte      // a drained pending buffer, for reuse
+
+	// wsem is held while writing to the journal. A channel rather than a
+	// mutex so that waiting for it honours a context.
+	wsem     chan struct{}
+	jw       store.Writer
+	framer   *journal.Framer
+	frameBuf []byte
+	synced   bool // every byte written to jw is durable
+
+	failed   atomic.Pointer[error] // sticky: the journal failed, no more events
+	throttle atomic.Pointer[store.Throttle]
+	backlog  atomic.Pointer[store.Backlog]
+
+	kick     chan struct{} // wakes the loop
+	gathered chan struct{} // tells the loop that gatherWant events are pending
+	stop     chan struct{}
+	loopDone sync.WaitGroup
+	stopOnce sync.Once
+}
+
+// batch is a group of events written and synced together, or a group of
+// Sync callers.
+type batch struct {
+	done chan struct{}
+	err  error
+}
+
+type writerConfig struct {
+	durable bool
+	log     *slog.Logger
+	stats   *counters
+	lock    sync.Locker
+	cut     func() any
+	publish func(any)
+}
+
+func newJournalWriter(c writerConfig) *journalWriter {
+	return &journalWriter{
+		durable:  c.durable,
+		log:      c.log,
+		stats:    c.stats,
+		lock:     c.lock,
+		cut:      c.cut,
+		publish:  c.publish,
+		wsem:     make(chan struct{}, 1),
+		kick:     make(chan struct{}, 1),
+		gathered: make(chan struct{}, 1),
+		stop:     make(chan struct{}),
+	}
+}
+
+// start sets the live journal, whose every byte is durable, and starts
+// the writer's goroutine; stop ends it.
+func (w *journalWriter) start(jw store.Writer, f *journal.Framer) {
+	w.setJournal(jw, f)
+	w.loopDone.Add(1)
+	go w.loop()
+}
+
+// setJournal makes jw the live journal. The caller holds wsem, or nobody
+// writes yet.
+func (w *journalWriter) setJournal(jw store.Writer, f *journal.Framer) {
+	w.jw, w.framer, w.synced = jw, f, true
+	if th, ok := jw.(store.Throttle); ok {
+		w.throttle.Store(&th)
+	} else {
+		w.throttle.Store(nil)
+	}
+	if b, ok := jw.(store.Backlog); ok {
+		w.backlog.Store(&b)
+	} else {
+		w.backlog.Store(nil)
+	}
+}
+
+// err returns the failure that stopped the writer, or nil.
+func (w *journalWriter) err() error {
+	if e := w.failed.Load(); e != nil {
+		return *e
+	}
+	return nil
+}
+
+// fail makes the writer refuse every later event.
+func (w *journalWriter) fail(err error) {
+	if w.failed.CompareAndSwap(nil, &err) {
+		w.log.Error("prevayler: journal failed; refusing new events until reopened", "err", err)
+	}
+}
+
+// waitRoom waits until a bounded store buffer has room for more (S3).
+func (w *journalWriter) waitRoom(ctx context.Context) error {
+	if th := w.throttle.Load(); th != nil {
+		return (*th).Wait(ctx)
+	}
+	return nil
+}
+
+// appendLocked adds one event's entry to the pending ones. The caller
+// holds the apply lock; alone says the event is the only one pending.
+func (w *journalWriter) appendLocked(at time.Time, reset bool, data []byte) (b *batch, alone bool) {
+	w.pending = journal.AppendEvent(w.pending, at, reset, data)
+	w.pendingN++
+	if w.gatherWant > 0 && w.pendingN >= w.gatherWant {
+		w.gatherWant = 0
+		select {
+		case w.gathered <- struct{}{}:
+		default:
+		}
+	}
+	if w.cur == nil {
+		w.cur = &batch{done: make(chan struct{})}
+	}
+	return w.cur, w.pendingN == 1
+}
+
+// wait returns once the batch b holding the caller's event is
+// acknowledged: written, and synced in Durable mode. alone is what
+// appendLocked said. If ctx ends first, the error matches both ctx.Err()
+// and ErrUnknownOutcome: the event is applied and will be journaled with
+// the next write.
+func (w *journalWriter) wait(ctx context.Context, b *batch, alone bool) error {
+	inline := ctx.Done() == nil
+	switch {
+	case !inline:
+		w.kickLoop()
+	case w.durable:
+		// A lone caller with no write in flight writes and syncs its event
+		// itself. Callers in a crowd leave it to the loop, which gathers
+		// them into groups.
+		if alone && w.tryLockWriter() {
+			w.flushLocked()
+			w.unlockWriter()
+		}
+		w.kickLoop() // for whatever arrived meanwhile
+	default:
+		// Whoever gets the writer first writes for everyone pending; the
+		// others find their batch done and do not queue for the writer.
+		select {
+		case <-b.done:
+		case w.wsem <- struct{}{}:
+			select {
+			case <-b.done:
+			default:
+				w.flushLocked()
+			}
+			w.unlockWriter()
+		}
+	}
+	select {
+	case <-b.done:
+		return b.err
+	case <-ctx.Done():
+		return unknownOutcome(ctx.Err())
+	}
+}
+
+// unknownOutcome wraps a context error met while waiting for the journal.
+func unknownOutcome(err error) error {
+	return fmt.Errorf("prevayler: %w: stopped waiting for the journal: %w", ErrUnknownOutcome, err)
+}
+
+// flushLocked writes the pending events to the journal (and syncs them in
+// Durable mode), publishes the state they lead to and tells their callers.
+// The caller holds wsem. It returns the number of events it took.
+func (w *journalWriter) flushLocked() int {
+	w.lock.Lock()
+	data, b, events := w.pending, w.cur, w.pendingN
+	if b == nil {
+		w.lock.Unlock()
+		return 0
+	}
+	token := w.cut()
+	w.pending, w.cur, w.spare, w.pendingN = w.spare[:0], nil, nil, 0
+	c := w.capture
+	from := 0
+	if c != nil {
+		from, c.from = c.from, 0
+	}
+	w.lock.Unlock()
+
+	err := w.err()
+	if err == nil {
+		var n int
+		n, err = w.writeEntries(data)
+		if err == nil {
+			w.stats.wrote(events, n)
+		}
+		if err == nil && w.durable {
+			err = w.syncJournal(context.Background())
+		}
+		if err != nil {
+			w.fail(err)
+			err = fmt.Errorf("prevayler: journal: %w: %w", ErrUnknownOutcome, err)
+		}
+	} else {
+		// Never written: a refusal.
+		err = fmt.Errorf("prevayler: journal failed earlier: %w", err)
+	}
+	if err != nil {
+		b.err = err
+		close(b.done)
+		return events
+	}
+	if c != nil {
+		c.add(data[from:])
+	}
+	w.publish(token)
+	close(b.done)
+	w.lock.Lock()
+	if w.spare == nil {
+		w.spare = data
+	}
+	w.lock.Unlock()
+	return events
+}
+
+// syncLocked writes what is pending and makes the journal durable. The
+// caller holds wsem. A context error leaves the writer usable.
+func (w *journalWriter) syncLocked(ctx context.Context) error {
+	w.flushLocked()
+	if err := w.err(); err != nil {
+		return fmt.Errorf("prevayler: journal failed earlier: %w", err)
+	}
+	if w.synced {
+		return nil
+	}
+	if err := w.syncJournal(ctx); err != nil {
+		if ctx.Err() != nil {
+			return unknownOutcome(ctx.Err())
+		}
+		w.fail(err)
+		return fmt.Errorf("prevayler: sync journal: %w: %w", ErrUnknownOutcome, err)
+	}
+	return nil
+}
+
+func (w *journalWriter) syncJournal(ctx context.Context) error {
+	if err := w.jw.Sync(ctx); err != nil {
+		return err
+	}
+	w.synced = true
+	w.stats.syncs.Add(1)
+	return nil
+}
+
+// writeEntries frames entries and writes them to the journal in one write.
+// It returns the bytes written.
+func (w *journalWriter) writeEntries(entries []byte) (int, error) {
+	var flags journal.Flags
+	if w.synced {
+		flags = journal.FlagSynced
+	}
+	buf, err := journal.AppendEventFrames(w.frameBuf[:0], w.framer, flags, entries)
+	if err != nil {
+		return 0, err
+	}
+	w.frameBuf = buf
+	w.synced = false
+	if _, err := w.jw.Write(buf); err != nil {
+		return 0, err
+	}
+	if cap(w.frameBuf) > 4*journal.EventFrameTarget {
+		w.frameBuf = nil // a burst should not pin memory for ever
+	}
+	return len(buf), nil
+}
+
+func (w *journalWriter) lockWriter(ctx context.Context) error {
+	select {
+	case w.wsem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (w *journalWriter) tryLockWriter() bool {
+	select {
+	case w.wsem <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+func (w *journalWriter) unlockWriter() { <-w.wsem }
+
+func (w *journalWriter) kickLoop() {
+	select {
+	case w.kick <- struct{}{}:
+	default:
+	}
+}

@@ -78,3 +78,10 @@ func isTransient(ctx context.Context, err error) bool {
 	}
 	return false
 }
+
+// ErrNoConditionalWrites: the server (or a proxy before it) performs a
+// PutObject whose If-None-Match or If-Match condition fails instead of
+// refusing it, so the store cannot fence a previous writer. Lock fails
+// with it; use a server that supports conditional writes (AWS S3,
+// versitygw 1.8, LocalStack 4).
+var ErrNoConditionalWrites = errors.New("s3store: the S3 server does not support conditional writes (If-None-Match / If-Match on PutObject)")

@@ -29,9 +29,9 @@ var (
 )
 
 func (s *Store) newWriter(name, gen string) *writer {
-	id := s.writerID // fixed for this writer: a later Lock must fence it too
+	id, meta := s.writerID, s.meta() // fixed for this writer: a later Lock must fence it too
 	put := func(ctx context.Context, seq uint64, data []byte) error {
-		return s.putSegment(ctx, id, gen, seq, data)
+		return s.putSegment(ctx, id, meta, gen, seq, data)
 	}
 	return &writer{
 		name: name,

@@ -65,6 +65,7 @@ type Prevayler[S, E, R any] struct {
 
 	stats     counters
 	backlog   atomic.Pointer[store.Backlog]
+	failer    atomic.Pointer[store.Failer] // the journal writer's, if it fails in the background
 	failedErr atomic.Pointer[error]
 	pendingN  int // events in pending; guarded by mu
 
@@ -190,6 +191,9 @@ func (p *Prevayler[S, E, R]) State() S {
 func (p *Prevayler[S, E, R]) Handle(ctx context.Context, event E) (R, error) {
 	var zero R
 	if err := ctx.Err(); err != nil {
+		return zero, err
+	}
+	if err := p.storeFailure(); err != nil {
 		return zero, err
 	}
 	if th := p.throttle.Load(); th != nil {

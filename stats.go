@@ -58,6 +58,7 @@ func (c *counters) snapshotted(now time.Time) {
 
 // Stats returns the counters. It does not lock the system.
 func (p *Prevayler[S, E, R]) Stats() Stats {
+	p.storeFailure()
 	c := &p.stats
 	s := Stats{
 		Events:    c.events.Load(),
@@ -88,4 +89,5 @@ func (p *Prevayler[S, E, R]) setBacklog(w store.Writer) {
 	} else {
 		p.backlog.Store(nil)
 	}
+	p.setFailer(w)
 }

@@ -60,8 +60,12 @@ func New(client Client, opts Options) *Store {
 	if err == nil && client == nil {
 		err = errors.New("s3store: Client is nil")
 	}
+	var c Client
+	if client != nil {
+		c = oneAttempt{client}
+	}
 	return &Store{
-		client: client,
+		client: c,
 		opts:   opts,
 		cfgErr: err,
 		key:    opts.Key,
@@ -145,7 +149,8 @@ func (s *Store) Close() error {
 
 // do runs one request with the retry policy: transient failures are
 // retried with backoff up to Retry.Attempts, each attempt bounded by
-// Retry.Timeout.
+// Retry.Timeout. A clock too far from the server's is retried once (the
+// SDK corrects its signing time from the refusal), then reported.
 func (s *Store) do(ctx context.Context, what string, op func(ctx context.Context) error) error {
 	for failures := 0; ; {
 		actx, cancel := context.WithTimeout(ctx, s.retry.Timeout)
@@ -155,6 +160,9 @@ func (s *Store) do(ctx context.Context, what string, op func(ctx context.Context
 			return err
 		}
 		failures++
+		if isSkew(err) && failures > 1 {
+			return fmt.Errorf("%s: %w: %w", what, errClockSkew, err)
+		}
 		if failures >= s.retry.Attempts {
 			return fmt.Errorf("%s: failed %d times: %w", what, failures, err)
 		}

@@ -97,7 +97,6 @@ func NewClient(ctx context.Context, opts ClientOptions) (*s3.Client, error) {
 	}), nil
 }
 
-
 // oneAttempt makes every call of the client a single HTTP attempt, as the
 // store's retry policy expects, whatever retryer the caller's client was
 // built with; the SDK still learns the clock offset from each response.

@@ -288,3 +288,34 @@ func TestLateBackupOfFencedWriter(t *testing.T) {
 		t.Fatalf("the next start-up recovered %d events, want the second writer's 2", got)
 	}
 }
+
+// TestLockObjectDeleted: with journal.lock deleted from outside, the
+// next Lock still takes an epoch above every marker's, the writer that
+// held it is fenced, and nothing acknowledged is lost.
+func TestLockObjectDeleted(t *testing.T) {
+	client, bucket, _ := s3test.Server(t)
+	key := s3test.Key(t, client, bucket)
+	ctx := t.Context()
+	a := s3store.New(client, options(bucket, key))
+	defer a.Close()
+	for i := range 3 { // epochs 1, 2, 3
+		_, _, w, err := startUp(ctx, a, store.TempPrefix+"a")
+		if err != nil {
+			t.Fatalf("start-up %d: %v", i, err)
+		}
+		w.Close()
+	}
+	if _, err := client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &bucket, Key: aws.String(key + ".lock")}); err != nil {
+		t.Fatal(err)
+	}
+	b := s3store.New(client, options(bucket, key))
+	defer b.Close()
+	got, acked, w, err := startUp(ctx, b, store.TempPrefix+"b")
+	if err != nil || !acked || got != 3 {
+		t.Fatalf("start-up after the lock object was deleted: recovered %d, %v", got, err)
+	}
+	w.Close()
+	if _, err := a.Create(ctx, store.TempPrefix+"late"); !isFenced(err) {
+		t.Fatalf("the previous writer's Create = %v, want ErrFenced", err)
+	}
+}

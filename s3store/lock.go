@@ -134,7 +134,7 @@ func lockEpoch(body []byte) (uint64, error) {
 	line, _, _ := strings.Cut(rest, "\n")
 	v, ok := strings.CutPrefix(line, "epoch ")
 	n, err := strconv.ParseUint(v, 10, 64)
-	if !ok || err != nil {
+	if !ok || err != nil || strconv.FormatUint(n, 10) != v {
 		return 0, fmt.Errorf("lock object has no valid epoch: %w", store.ErrCorrupt)
 	}
 	return n, nil

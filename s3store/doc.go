@@ -98,9 +98,14 @@
 //   - Where a file is absent (no marker), a fenced writer's conditional
 //     create of it cannot be refused. A Backup whose epoch is older than
 //     the Journal's is therefore such a late write: it never takes
-//     precedence (List and Open do not show it, and Lock deletes it); a
-//     late Journal or Backup created while this writer knows the name
-//     absent is overwritten when the writer writes that name.
+//     precedence (List and Open do not show it, and Lock deletes it). So
+//     is a Backup on a generation an archive names: what a crash leaves
+//     after the first write of the Backup-to-archive rename (the rename
+//     is done), or a conditional create of the Backup that reached the
+//     server late, after its rotation had deleted the Backup (a request
+//     delayed in the network is performed when it arrives). A late
+//     Journal or Backup created while this writer knows the name absent
+//     is overwritten when the writer writes that name.
 //
 // A conditional write whose response was lost is retried, and may then
 // meet itself: a marker or lock body is recognised by its unique body, a

@@ -319,3 +319,64 @@ func TestLockObjectDeleted(t *testing.T) {
 		t.Fatalf("the previous writer's Create = %v, want ErrFenced", err)
 	}
 }
+
+// TestLateBackupCreate: a rotation's conditional create of the Backup
+// marker that reaches the server late, after the rotation archived and
+// deleted the Backup, recreates it on the archived generation. That
+// Backup must not take precedence over the newer Journal.
+func TestLateBackupCreate(t *testing.T) {
+	client, bucket, _ := s3test.Server(t)
+	key := s3test.Key(t, client, bucket)
+	ctx := t.Context()
+	s := s3store.New(client, options(bucket, key))
+	defer s.Close()
+	for i := range 2 {
+		_, _, w, err := startUp(ctx, s, store.TempPrefix+"s")
+		if err != nil {
+			t.Fatalf("start-up %d: %v", i, err)
+		}
+		w.Close()
+	}
+	files, err := s.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var archive string
+	for _, f := range files {
+		if strings.HasPrefix(f.Name, store.ArchivePrefix) {
+			archive = f.Name
+		}
+	}
+	res, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: aws.String(key + archive)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	// The late request: the archived generation's marker, as the Backup.
+	if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: aws.String(key + store.Backup), Body: bytes.NewReader(body)}); err != nil {
+		t.Fatal(err)
+	}
+	if files, err := s.List(ctx); err != nil {
+		t.Fatal(err)
+	} else {
+		for _, f := range files {
+			if f.Name == store.Backup {
+				t.Fatalf("List shows the late backup: %+v", files)
+			}
+		}
+	}
+	if _, err := s.Open(ctx, store.Backup); !errors.Is(err, store.ErrNotExist) {
+		t.Errorf("Open of the late backup = %v, want ErrNotExist", err)
+	}
+	d := s3store.New(client, options(bucket, key))
+	defer d.Close()
+	got, _, w, err := startUp(ctx, d, store.TempPrefix+"d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	if got != 2 {
+		t.Fatalf("the next start-up recovered %d events, want 2", got)
+	}
+}

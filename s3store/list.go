@@ -58,13 +58,41 @@ func (s *Store) List(ctx context.Context) ([]store.FileInfo, error) {
 			b = objs[i]
 		}
 	}
+	hideBackup := stale(j, b) || (b.present() && archived(b.m.Gen, names, objs))
 	var out []store.FileInfo
 	for _, fi := range infos {
-		if fi != nil && !(fi.Name == store.Backup && stale(j, b)) {
+		if fi != nil && !(fi.Name == store.Backup && hideBackup) {
 			out = append(out, *fi)
 		}
 	}
 	return out, nil
+}
+
+// backupSuperseded reports whether the Backup marker b does not take
+// precedence: older than the Journal, or on an archived generation (see
+// archived). It reads the Journal marker and every archive marker.
+func (s *Store) backupSuperseded(ctx context.Context, b markerObj) (bool, error) {
+	j, err := s.getMarker(ctx, store.Journal)
+	if err != nil || stale(j, b) {
+		return err == nil, err
+	}
+	names, err := s.listNames(ctx)
+	if err != nil {
+		return false, err
+	}
+	var archives []string
+	for _, n := range names {
+		if strings.HasPrefix(n, store.ArchivePrefix) {
+			archives = append(archives, n)
+		}
+	}
+	objs := make([]markerObj, len(archives))
+	err = s.forEachIndex(ctx, len(archives), func(ctx context.Context, i int) error {
+		var err error
+		objs[i], err = s.getMarker(ctx, archives[i])
+		return err
+	})
+	return err == nil && archived(b.m.Gen, archives, objs), err
 }
 
 // listNames lists the names whose marker objects exist, present or not.

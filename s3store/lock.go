@@ -238,7 +238,34 @@ func (s *Store) takeMarkers(ctx context.Context) (map[string]*file, []string, er
 			retired = append(retired, o.m.Retired)
 		}
 	}
+	if b := files[store.Backup]; b != nil && b.gen != "" && archived(b.gen, others, found) {
+		etag, err := s.clearObj(ctx, store.Backup, b.etag)
+		if err != nil {
+			return nil, nil, fmt.Errorf("s3store: lock: clear a finished backup: %w", err)
+		}
+		s.log.Warn("s3store: lock: removed a backup marker whose generation is archived (a finished rotation, or a late request)")
+		if etag == "" {
+			delete(files, store.Backup)
+		} else {
+			files[store.Backup] = &file{etag: etag}
+		}
+	}
 	return files, retired, nil
+}
+
+// archived reports whether an archive marker among names and objs names
+// gen. A Backup on an archived generation does not take precedence: it
+// is what a Backup-to-archive rename leaves when it crashes after its
+// first write (the rename is done), or a conditional create of the
+// Backup that reached the server late, after the rotation it belonged to
+// had deleted the Backup.
+func archived(gen string, names []string, objs []markerObj) bool {
+	for i, n := range names {
+		if strings.HasPrefix(n, store.ArchivePrefix) && objs[i].present() && objs[i].m.Gen == gen {
+			return true
+		}
+	}
+	return false
 }
 
 // takeFixed rewrites Journal and Backup for takeMarkers, reading again

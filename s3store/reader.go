@@ -25,12 +25,12 @@ func (s *Store) Open(ctx context.Context, name string) (io.ReadCloser, error) {
 		return nil, fmt.Errorf("s3store: open %q: %w", name, err)
 	}
 	if o.present() && name == store.Backup {
-		// A Backup older than the Journal does not exist, as List says.
-		j, err := s.getMarker(ctx, store.Journal)
+		// A superseded Backup does not exist, as List says.
+		gone, err := s.backupSuperseded(ctx, o)
 		if err != nil {
 			return nil, fmt.Errorf("s3store: open %q: %w", name, err)
 		}
-		if stale(j, o) {
+		if gone {
 			o = markerObj{}
 		}
 	}

@@ -53,10 +53,11 @@ func (f Fault) String() string {
 	return fmt.Sprintf("Fault(%d)", int(f))
 }
 
-// Faults lists every fault but Pass.
+// Faults lists every fault that retrying outlasts: all but Pass, Hang
+// and Forbidden.
 func Faults() []Fault {
 	var fs []Fault
-	for f := ServerError; f < numFaults; f++ {
+	for f := ServerError; f < Hang; f++ {
 		fs = append(fs, f)
 	}
 	return fs

@@ -107,6 +107,13 @@
 //     Journal or Backup created while this writer knows the name absent
 //     is overwritten when the writer writes that name.
 //
+// Objects of format 1 (written before epochs) read as epoch 0, so a
+// journal written by an earlier version opens and is taken over; but an
+// earlier version's writer does not honour epochs, so stop it before the
+// first Lock of this one. Generations that format 1 left without any
+// marker (a crash between a rename and its collection) are no longer
+// found; delete them by hand if they matter.
+//
 // A conditional write whose response was lost is retried, and may then
 // meet itself: a marker or lock body is recognised by its unique body, a
 // segment by its writer id and CRC, so that the retry counts as the

@@ -167,6 +167,9 @@ func (p *Prevayler[S, E, R]) Handle(ctx context.Context, event E) (R, error) {
 		return zero, err
 	}
 	if p.w != nil {
+		if err := p.w.storeFailure(); err != nil {
+			return zero, err
+		}
 		if err := p.w.waitRoom(ctx); err != nil {
 			return zero, err
 		}

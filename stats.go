@@ -56,6 +56,9 @@ func (c *counters) snapshotted(now time.Time) {
 
 // Stats returns the counters. It does not lock the system.
 func (p *Prevayler[S, E, R]) Stats() Stats {
+	if p.w != nil {
+		p.w.storeFailure()
+	}
 	c := &p.stats
 	s := Stats{
 		Events:    c.events.Load(),

@@ -55,6 +55,7 @@ type journalWriter struct {
 	failed   atomic.Pointer[error] // sticky: the journal failed, no more events
 	throttle atomic.Pointer[store.Throttle]
 	backlog  atomic.Pointer[store.Backlog]
+	failer   atomic.Pointer[store.Failer] // the journal's, if it fails in the background
 
 	kick     chan struct{} // wakes the loop
 	gathered chan struct{} // tells the loop that gatherWant events are pending
@@ -116,6 +117,7 @@ func (w *journalWriter) setJournal(jw store.Writer, f *journal.Framer) {
 	} else {
 		w.backlog.Store(nil)
 	}
+	w.setFailer(jw)
 }
 
 // err returns the failure that stopped the writer, or nil.

@@ -11,6 +11,11 @@
 # printed as S3SERVER_PID.
 set -euo pipefail
 
+# v1.8.0 makes conditional PUTs atomic per key (its POSIX backend holds a
+# per-key publish lock while it checks If-Match / If-None-Match and links
+# the object); earlier versions let concurrent conditional PUTs all win,
+# which would make the fencing race tests prove nothing.
+# internal/s3test's TestConditionalRace checks it against the server.
 VERSION=v1.8.0
 MODULE=github.com/versity/versitygw
 ACCESS=prevayler-test

@@ -47,6 +47,7 @@ type bucketEnv struct {
 	bucket string
 	key    string
 	kind   string
+	via    s3store.Client // the stores' client, if not client
 }
 
 func newEnv(t *testing.T) *bucketEnv {
@@ -62,7 +63,11 @@ func (e *bucketEnv) store(tweak ...func(*s3store.Options)) *s3store.Store {
 	for _, f := range tweak {
 		f(&o)
 	}
-	return s3store.New(e.client, o)
+	var c s3store.Client = e.client
+	if e.via != nil {
+		c = e.via
+	}
+	return s3store.New(c, o)
 }
 
 // open opens the prevalent system on a new store.

@@ -50,9 +50,14 @@ type ClientOptions struct {
 
 // NewClient builds an S3 client from the standard AWS configuration
 // (config.LoadDefaultConfig: environment variables, shared config and
-// credentials files, SSO, roles) and opts. It leaves the SDK's HTTP client
-// in place, so AWS_CA_BUNDLE keeps working: the SDK can only add a CA
-// bundle to the HTTP client it builds itself.
+// credentials files, SSO, roles) and opts. On EC2 the region comes from
+// the instance metadata when nothing else names one. A custom endpoint
+// (Endpoint, AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL) implies path-style
+// addressing. No region at all is an error at once. The client makes one
+// attempt per call: the store owns retries (Options.Retry), so that
+// Retry.Attempts is the number of HTTP attempts. It leaves the SDK's HTTP
+// client in place, so AWS_CA_BUNDLE keeps working: the SDK can only add a
+// CA bundle to the HTTP client it builds itself.
 func NewClient(ctx context.Context, opts ClientOptions) (*s3.Client, error) {
 	var load []func(*config.LoadOptions) error
 	if opts.Region != "" {
@@ -72,13 +77,55 @@ func NewClient(ctx context.Context, opts ClientOptions) (*s3.Client, error) {
 	if cfg.Region == "" && custom {
 		cfg.Region = FallbackRegion
 	}
+	if cfg.Region == "" {
+		// On EC2, the instance's region; elsewhere the metadata service
+		// does not answer (or is disabled) and the region stays unknown.
+		withIMDS, err := config.LoadDefaultConfig(ctx, append(load, config.WithEC2IMDSRegion())...)
+		if err != nil || withIMDS.Region == "" {
+			return nil, fmt.Errorf("s3store: %w (instance metadata: %v)", ErrNoRegion, err)
+		}
+		cfg = withIMDS
+	}
 	return s3.NewFromConfig(cfg, func(o *s3.Options) {
 		if opts.Endpoint != "" {
 			o.BaseEndpoint = aws.String(opts.Endpoint)
+		}
+		if opts.PathStyle || custom {
 			o.UsePathStyle = true
 		}
-		if opts.PathStyle {
-			o.UsePathStyle = true
-		}
+		o.Retryer = aws.NopRetryer{}
 	}), nil
+}
+
+// oneAttempt makes every call of the client a single HTTP attempt, as the
+// store's retry policy expects, whatever retryer the caller's client was
+// built with; the SDK still learns the clock offset from each response.
+type oneAttempt struct{ c Client }
+
+var _ Client = oneAttempt{}
+
+func noRetry(o *s3.Options) { o.Retryer = aws.NopRetryer{} }
+
+func (a oneAttempt) PutObject(ctx context.Context, in *s3.PutObjectInput, o ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
+	return a.c.PutObject(ctx, in, append(o, noRetry)...)
+}
+
+func (a oneAttempt) GetObject(ctx context.Context, in *s3.GetObjectInput, o ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
+	return a.c.GetObject(ctx, in, append(o, noRetry)...)
+}
+
+func (a oneAttempt) HeadObject(ctx context.Context, in *s3.HeadObjectInput, o ...func(*s3.Options)) (*s3.HeadObjectOutput, error) {
+	return a.c.HeadObject(ctx, in, append(o, noRetry)...)
+}
+
+func (a oneAttempt) DeleteObject(ctx context.Context, in *s3.DeleteObjectInput, o ...func(*s3.Options)) (*s3.DeleteObjectOutput, error) {
+	return a.c.DeleteObject(ctx, in, append(o, noRetry)...)
+}
+
+func (a oneAttempt) DeleteObjects(ctx context.Context, in *s3.DeleteObjectsInput, o ...func(*s3.Options)) (*s3.DeleteObjectsOutput, error) {
+	return a.c.DeleteObjects(ctx, in, append(o, noRetry)...)
+}
+
+func (a oneAttempt) ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, o ...func(*s3.Options)) (*s3.ListObjectsV2Output, error) {
+	return a.c.ListObjectsV2(ctx, in, append(o, noRetry)...)
 }

@@ -5,8 +5,25 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/smithy-go"
+)
+
+// Errors of the package besides those of package store; match them with
+// errors.Is.
+var (
+	// ErrNoConditionalWrites: the server (or a proxy before it) performs
+	// a PutObject whose If-None-Match or If-Match condition fails instead
+	// of refusing it, so the store cannot fence a previous writer. Lock
+	// fails with it; use a server that supports conditional writes (AWS
+	// S3, versitygw 1.8, LocalStack 4, gofakes3 1.2).
+	ErrNoConditionalWrites = errors.New("s3store: the S3 server does not support conditional writes (If-None-Match / If-Match on PutObject)")
+
+	// ErrNoRegion: NewClient found no AWS region in the options, the
+	// environment, the shared configuration or the instance metadata.
+	ErrNoRegion = errors.New("no AWS region: set AWS_REGION, a profile's region, ClientOptions.Region or the URL's region=")
 )
 
 // errConflict: a conditional write found the object changed by someone
@@ -64,6 +81,9 @@ func isTransient(ctx context.Context, err error) bool {
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &derr) {
 		return true
 	}
+	if isConfigError(err) {
+		return false
+	}
 	switch codeOf(err) {
 	case "SlowDown", "Throttling", "ThrottlingException", "RequestTimeout", "InternalError",
 		"ServiceUnavailable", "ConditionalRequestConflict", "RequestTimeTooSkewed":
@@ -78,3 +98,30 @@ func isTransient(ctx context.Context, err error) bool {
 	}
 	return false
 }
+
+// isConfigError reports a failure of the client's configuration, found
+// before any request was sent: no credentials (the SDK's signing error)
+// or no endpoint for the region. Retrying cannot cure it; the SDK's
+// message says what is missing.
+func isConfigError(err error) bool {
+	var se *v4.SigningError
+	if errors.As(err, &se) {
+		return true
+	}
+	// The SDK's identity and endpoint errors are plain wrapped strings.
+	msg := err.Error()
+	for _, m := range []string{"get identity: ", "failed to resolve service endpoint", "failed to bind endpoint params"} {
+		if strings.Contains(msg, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// isSkew reports a request refused because this machine's clock is more
+// than 15 minutes off the server's.
+func isSkew(err error) bool { return codeOf(err) == "RequestTimeTooSkewed" }
+
+// errClockSkew explains a refusal for clock skew that outlived the SDK's
+// correction.
+var errClockSkew = errors.New("the server refuses this machine's clock (more than 15 minutes off): fix the clock")

@@ -209,8 +209,8 @@ func TestCorruption(t *testing.T) {
 	}
 }
 
-// TestCollection: removing a file deletes its segments; a generation no
-// marker names (a crash between creating and naming it) is deleted by
+// TestCollection: removing a file deletes its segments; a generation a
+// rename replaced, left by a crash before its collection, is deleted by
 // the next Lock; shared generations are kept.
 func TestCollection(t *testing.T) {
 	client, bucket, _ := s3test.Server(t)
@@ -235,24 +235,45 @@ func TestCollection(t *testing.T) {
 	if n := len(generations(t, client, bucket, key)); n != 2 {
 		t.Fatalf("%d generations after removing one of 3 files, want 2", n)
 	}
-	// An orphan, as a crash after uploading but before naming leaves.
-	orphan := key + ".g/0123456789abcdef0123456789abcdef/" + fmt.Sprintf("%020d", 1)
-	if _, err := client.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: &orphan, Body: strings.NewReader("lost")}); err != nil {
+	s.Close()
+	// A rename over a file, crashing before it collects the replaced
+	// generation: an orphan only the new marker records.
+	before := generations(t, client, bucket, key)
+	fc := s3test.NewFaultClient(client, func(r s3test.Request) s3test.Fault {
+		if r.Op == "DeleteObjects" {
+			return s3test.Crash
+		}
+		return s3test.Pass
+	})
+	s1 := s3store.New(fc, options(bucket, key))
+	if err := s1.Lock(ctx); err != nil {
 		t.Fatal(err)
 	}
-	s.Close()
+	if err := writeFile(ctx, s1, store.TempPrefix+"u", "new"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s1.Rename(ctx, store.TempPrefix+"u", store.TempPrefix+"t"); err != nil {
+		t.Fatal(err) // the failed collection is only logged
+	}
+	if fc.Count(s3test.Crash) != 1 {
+		t.Fatal("the rename did not try to collect the replaced generation")
+	}
+	s1.Close()
+	if len(generations(t, client, bucket, key)) != len(before)+1 {
+		t.Fatalf("generations %v, want the replaced one still there besides %v", generations(t, client, bucket, key), before)
+	}
 	s2 := s3store.New(client, options(bucket, key))
 	defer s2.Close()
 	if err := s2.Lock(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := generations(t, client, bucket, key)["0123456789abcdef0123456789abcdef"]; ok {
-		t.Error("the orphan generation survived Lock")
+	if n := len(generations(t, client, bucket, key)); n != 2 {
+		t.Errorf("%d generations after Lock, want 2: the replaced one survived", n)
 	}
 	if got := mustRead(t, s2, store.Journal); got != "content of " {
 		t.Errorf("journal reads %q after collection", got)
 	}
-	if got := mustRead(t, s2, store.TempPrefix+"t"); got != "content of "+store.TempPrefix+"t" {
+	if got := mustRead(t, s2, store.TempPrefix+"t"); got != "new" {
 		t.Errorf("temporary file reads %q after collection", got)
 	}
 	wantNoGarbage(t, client, bucket, key)

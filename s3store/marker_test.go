@@ -3,6 +3,7 @@ package s3store
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -11,8 +12,11 @@ import (
 
 func TestMarkerRoundTrip(t *testing.T) {
 	for _, m := range []marker{
-		{Gen: newID(), Writer: newID(), Stamp: newID()},
-		{Gen: "", Writer: newID(), Stamp: newID()},
+		{Version: 2, Gen: newID(), Writer: newID(), Epoch: 7, Stamp: newID()},
+		{Version: 2, Gen: "", Writer: newID(), Stamp: newID()},
+		{Version: 2, Gen: newID(), Writer: newID(), Epoch: 1 << 60, Sealed: true, Length: 12345, Segments: 3, Retired: newID(), Stamp: newID()},
+		{Version: 1, Gen: newID(), Writer: newID(), Stamp: newID()},
+		{Version: 1, Gen: "", Writer: newID(), Stamp: newID()},
 	} {
 		got, err := decodeMarker(m.encode())
 		if err != nil || got != m {
@@ -21,17 +25,35 @@ func TestMarkerRoundTrip(t *testing.T) {
 	}
 }
 
+// TestMarkerV1 reads a marker as version 1 wrote it: epoch 0.
+func TestMarkerV1(t *testing.T) {
+	gen, w, st := newID(), newID(), newID()
+	body := "prevayler-s3-marker 1\ngen " + gen + "\nwriter " + w + "\nstamp " + st + "\n"
+	m, err := decodeMarker([]byte(body))
+	if err != nil || m.Version != 1 || m.Gen != gen || m.Epoch != 0 {
+		t.Fatalf("decodeMarker(v1) = %+v, %v", m, err)
+	}
+}
+
 func TestMarkerRejects(t *testing.T) {
-	good := string(marker{Gen: newID(), Writer: newID(), Stamp: newID()}.encode())
+	good := string(marker{Version: 2, Gen: newID(), Writer: newID(), Epoch: 3, Stamp: newID()}.encode())
+	v1 := string(marker{Version: 1, Gen: newID(), Writer: newID(), Stamp: newID()}.encode())
 	for name, body := range map[string]string{
-		"Empty":        "",
-		"NoMagic":      strings.Replace(good, markerMagic, "prevayler-s3-marker 2", 1),
-		"Truncated":    good[:len(good)-3],
-		"NoNewline":    strings.TrimSuffix(good, "\n"),
-		"BadGen":       strings.Replace(good, "gen ", "gen zz", 1),
-		"Reordered":    strings.Replace(strings.Replace(good, "writer", "WRITER", 1), "stamp", "writer", 1),
-		"ExtraLine":    good + "more\n",
-		"UpperCaseHex": strings.ToUpper(good),
+		"Empty":          "",
+		"NoMagic":        strings.Replace(good, markerMagic, "prevayler-s3-marker 3", 1),
+		"V1WithEpoch":    strings.Replace(good, markerMagic, markerMagicV1, 1),
+		"V2WithoutEpoch": strings.Replace(v1, markerMagicV1, markerMagic, 1),
+		"BadEpoch":       strings.Replace(good, "epoch 3", "epoch -3", 1),
+		"LeadingZero":    strings.Replace(good, "epoch 3", "epoch 03", 1),
+		"BadSeal":        strings.Replace(good, "sealed -", "sealed 12", 1),
+		"NegativeSeal":   strings.Replace(good, "sealed -", "sealed -1 2", 1),
+		"BadRetired":     strings.Replace(good, "retired -", "retired x", 1),
+		"Truncated":      good[:len(good)-3],
+		"NoNewline":      strings.TrimSuffix(good, "\n"),
+		"BadGen":         strings.Replace(good, "gen ", "gen zz", 1),
+		"Reordered":      strings.Replace(strings.Replace(good, "writer", "WRITER", 1), "stamp", "writer", 1),
+		"ExtraLine":      good + "more\n",
+		"UpperCaseHex":   strings.ToUpper(good),
 	} {
 		if _, err := decodeMarker([]byte(body)); !errors.Is(err, store.ErrCorrupt) {
 			t.Errorf("%s: decodeMarker(%q) = %v, want ErrCorrupt", name, body, err)
@@ -42,9 +64,10 @@ func TestMarkerRejects(t *testing.T) {
 // FuzzDecodeMarker: the decoder never panics, and what it accepts is
 // exactly what encode writes.
 func FuzzDecodeMarker(f *testing.F) {
-	f.Add(marker{Gen: newID(), Writer: newID(), Stamp: newID()}.encode())
-	f.Add(marker{Writer: newID(), Stamp: newID()}.encode())
-	f.Add([]byte(markerMagic + "\ngen -\nwriter x\nstamp y\n"))
+	f.Add(marker{Version: 2, Gen: newID(), Writer: newID(), Epoch: 9, Stamp: newID()}.encode())
+	f.Add(marker{Version: 2, Writer: newID(), Sealed: true, Length: 5, Segments: 1, Retired: newID(), Stamp: newID()}.encode())
+	f.Add(marker{Version: 1, Gen: newID(), Writer: newID(), Stamp: newID()}.encode())
+	f.Add([]byte(markerMagic + "\ngen -\nwriter x\nepoch 0\nsealed -\nretired -\nstamp y\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := decodeMarker(b)
 		if err != nil {
@@ -73,6 +96,26 @@ func FuzzParseSeq(f *testing.F) {
 		s := &Store{key: "k"}
 		if got := strings.TrimPrefix(s.segKey("g", n), s.segPrefix("g")); got != tail {
 			t.Fatalf("parseSeq(%q) = %d, which formats as %q", tail, n, got)
+		}
+	})
+}
+
+// FuzzLockEpoch: the lock object's decoder never panics; a format 2 body
+// it accepts names the epoch it was written with.
+func FuzzLockEpoch(f *testing.F) {
+	f.Add([]byte(lockMagic + "\nepoch 7\nwriter x\n"))
+	f.Add([]byte("writer x\nhost h\n"))
+	f.Add([]byte(lockMagic + "\nepoch -1\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		n, err := lockEpoch(b)
+		if err != nil {
+			if !errors.Is(err, store.ErrCorrupt) {
+				t.Fatalf("error %v does not match ErrCorrupt", err)
+			}
+			return
+		}
+		if strings.HasPrefix(string(b), lockMagic+"\n") && !strings.HasPrefix(string(b), fmt.Sprintf("%s\nepoch %d", lockMagic, n)) {
+			t.Fatalf("%q read as epoch %d", b, n)
 		}
 	})
 }

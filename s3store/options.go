@@ -15,6 +15,9 @@ const (
 	DefaultSleepTime   = uploader.DefaultSleepTime
 	DefaultMaxBuffer   = uploader.DefaultMaxBuffer
 	DefaultConcurrency = 8
+	// DefaultCloseTimeout bounds Writer.Close against a server that does
+	// not answer.
+	DefaultCloseTimeout = 30 * time.Second
 )
 
 // Options configure a Store. The zero value of every field but Bucket
@@ -43,6 +46,19 @@ type Options struct {
 	// they succeed (Sync reports a failure after Retry.Attempts); other
 	// requests give up after Retry.Attempts.
 	Retry uploader.Retry
+	// FailAfter is how old the oldest byte not yet stored may grow while
+	// uploads keep failing with errors worth retrying before the writer
+	// fails for good (store.Failer: the prevalent system then refuses
+	// events and reports it); an upload refused for good (access denied,
+	// no such bucket) fails it at once. Default SleepTime plus
+	// Retry.Budget(), at least uploader.MinFailAfter: 12.3 s with the
+	// defaults. Raise it for uploads that
+	// take longer on a slow link.
+	FailAfter time.Duration
+	// CloseTimeout bounds a Writer's Close (and so the prevalent
+	// system's Close): past it, the bytes not yet stored are given up
+	// and Close says how many. Default DefaultCloseTimeout.
+	CloseTimeout time.Duration
 	// Concurrency bounds the segments downloaded at once by Open and the
 	// requests List and Lock make side by side. Default
 	// DefaultConcurrency.
@@ -60,6 +76,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.MaxBuffer <= 0 {
 		o.MaxBuffer = DefaultMaxBuffer
+	}
+	if o.CloseTimeout <= 0 {
+		o.CloseTimeout = DefaultCloseTimeout
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = DefaultConcurrency

@@ -17,15 +17,22 @@ import (
 // differs from what its writer stored, or one that disappears is
 // store.ErrCorrupt.
 func (s *Store) Open(ctx context.Context, name string) (io.ReadCloser, error) {
-	if !store.ValidName(name) {
-		return nil, fmt.Errorf("s3store: open %q: invalid name: %w", name, store.ErrNotExist)
-	}
-	if err := s.usable(ctx); err != nil {
-		return nil, fmt.Errorf("s3store: open %q: %w", name, err)
+	if err := s.begin(ctx, fmt.Sprintf("open %q", name), false, name); err != nil {
+		return nil, err
 	}
 	o, err := s.getMarker(ctx, name)
 	if err != nil {
 		return nil, fmt.Errorf("s3store: open %q: %w", name, err)
+	}
+	if o.present() && name == store.Backup {
+		// A superseded Backup does not exist, as List says.
+		gone, err := s.backupSuperseded(ctx, o)
+		if err != nil {
+			return nil, fmt.Errorf("s3store: open %q: %w", name, err)
+		}
+		if gone {
+			o = markerObj{}
+		}
 	}
 	if !o.present() {
 		return nil, fmt.Errorf("s3store: open %q: %w", name, store.ErrNotExist)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 
@@ -26,11 +27,21 @@ type Store struct {
 	// Remove), so that files and garbage collection see one history.
 	op sync.Mutex
 
+	// probed is set once Lock has checked the server's conditional
+	// requests; condDelete: it honours DeleteObject with If-Match.
+	probed, condDelete bool
+
 	mu       sync.Mutex
 	closed   bool
 	writerID string           // set by Lock
+	epoch    uint64           // set by Lock: the writer epoch it took
 	files    map[string]*file // present files as this writer last wrote or read them
 	fenced   error            // set once another writer took over
+}
+
+// meta is the metadata of every object this writer stores.
+func (s *Store) meta() map[string]string {
+	return map[string]string{metaWriter: s.writerID, metaEpoch: strconv.FormatUint(s.epoch, 10)}
 }
 
 // file is what the lock holder knows of one name.
@@ -49,8 +60,12 @@ func New(client Client, opts Options) *Store {
 	if err == nil && client == nil {
 		err = errors.New("s3store: Client is nil")
 	}
+	var c Client
+	if client != nil {
+		c = oneAttempt{client}
+	}
 	return &Store{
-		client: client,
+		client: c,
 		opts:   opts,
 		cfgErr: err,
 		key:    opts.Key,
@@ -74,12 +89,29 @@ func (s *Store) usable(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// mutable returns the error that stops a call that changes the journal:
-// those of usable, no Lock, or fenced.
-func (s *Store) mutable(ctx context.Context) error {
-	if err := s.usable(ctx); err != nil {
-		return err
+// begin checks a call once for every method: the names, then what
+// usable checks, then for a call that changes the journal (mutating)
+// that Lock was called and no one fenced this writer. op names the call
+// in the error.
+func (s *Store) begin(ctx context.Context, op string, mutating bool, names ...string) error {
+	for _, n := range names {
+		if !store.ValidName(n) {
+			return fmt.Errorf("s3store: %s: invalid name %q: %w", op, n, store.ErrNotExist)
+		}
 	}
+	err := s.usable(ctx)
+	if err == nil && mutating {
+		err = s.mutable()
+	}
+	if err != nil {
+		return fmt.Errorf("s3store: %s: %w", op, err)
+	}
+	return nil
+}
+
+// mutable returns the error that stops a call that changes the journal:
+// no Lock, or fenced.
+func (s *Store) mutable() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
@@ -117,7 +149,8 @@ func (s *Store) Close() error {
 
 // do runs one request with the retry policy: transient failures are
 // retried with backoff up to Retry.Attempts, each attempt bounded by
-// Retry.Timeout.
+// Retry.Timeout. A clock too far from the server's is retried once (the
+// SDK corrects its signing time from the refusal), then reported.
 func (s *Store) do(ctx context.Context, what string, op func(ctx context.Context) error) error {
 	for failures := 0; ; {
 		actx, cancel := context.WithTimeout(ctx, s.retry.Timeout)
@@ -127,6 +160,9 @@ func (s *Store) do(ctx context.Context, what string, op func(ctx context.Context
 			return err
 		}
 		failures++
+		if isSkew(err) && failures > 1 {
+			return fmt.Errorf("%s: %w: %w", what, errClockSkew, err)
+		}
 		if failures >= s.retry.Attempts {
 			return fmt.Errorf("%s: failed %d times: %w", what, failures, err)
 		}

@@ -17,20 +17,23 @@ func init() { store.Register("s3", openURL) }
 
 // URL parameters of the "s3" scheme.
 const (
-	paramRegion      = "region"      // ClientOptions.Region
-	paramEndpoint    = "endpoint"    // ClientOptions.Endpoint (implies path-style)
-	paramProfile     = "profile"     // ClientOptions.Profile
-	paramPathStyle   = "pathstyle"   // ClientOptions.PathStyle: true or false
-	paramSleep       = "sleep"       // Options.SleepTime: a Go duration, "500ms"
-	paramBuffer      = "buffer"      // Options.MaxBuffer: bytes, "67108864" or "64MiB"
-	paramConcurrency = "concurrency" // Options.Concurrency
-	paramAttempts    = "attempts"    // Options.Retry.Attempts
-	paramTimeout     = "timeout"     // Options.Retry.Timeout: a Go duration
+	paramRegion      = "region"       // ClientOptions.Region
+	paramEndpoint    = "endpoint"     // ClientOptions.Endpoint (implies path-style)
+	paramProfile     = "profile"      // ClientOptions.Profile
+	paramPathStyle   = "pathstyle"    // ClientOptions.PathStyle: true or false
+	paramSleep       = "sleep"        // Options.SleepTime: a Go duration, "500ms"
+	paramBuffer      = "buffer"       // Options.MaxBuffer: bytes, "67108864" or "64MiB"
+	paramConcurrency = "concurrency"  // Options.Concurrency
+	paramAttempts    = "attempts"     // Options.Retry.Attempts
+	paramTimeout     = "timeout"      // Options.Retry.Timeout: a Go duration
+	paramFailAfter   = "failafter"    // Options.FailAfter: a Go duration
+	paramClose       = "closetimeout" // Options.CloseTimeout: a Go duration
 )
 
 var urlParams = []string{
 	paramRegion, paramEndpoint, paramProfile, paramPathStyle,
 	paramSleep, paramBuffer, paramConcurrency, paramAttempts, paramTimeout,
+	paramFailAfter, paramClose,
 }
 
 // ParseURL returns the options an "s3" URL names:
@@ -49,6 +52,8 @@ var urlParams = []string{
 //	concurrency=8             Options.Concurrency
 //	attempts=8                Options.Retry.Attempts
 //	timeout=1m                Options.Retry.Timeout
+//	failafter=20s             Options.FailAfter
+//	closetimeout=10s          Options.CloseTimeout
 //
 // Credentials never go in the URL: they come from the standard AWS
 // configuration, as NewClient loads it. An unknown parameter or an invalid
@@ -97,6 +102,12 @@ func ParseURL(u *url.URL) (Options, ClientOptions, error) {
 		return opts, copts, err
 	}
 	if opts.Retry.Timeout, err = durationParam(q, paramTimeout); err != nil {
+		return opts, copts, err
+	}
+	if opts.FailAfter, err = durationParam(q, paramFailAfter); err != nil {
+		return opts, copts, err
+	}
+	if opts.CloseTimeout, err = durationParam(q, paramClose); err != nil {
 		return opts, copts, err
 	}
 	if v := q.Get(paramBuffer); v != "" {

@@ -14,8 +14,9 @@ import (
 // one new segment object, so what is stored grows with the bytes written,
 // never with their square.
 type writer struct {
-	name string // the name it was created with, for messages
-	up   *uploader.Uploader
+	name         string // the name it was created with, for messages
+	up           *uploader.Uploader
+	closeTimeout time.Duration
 
 	mu     sync.Mutex
 	closed bool
@@ -26,18 +27,21 @@ var (
 	_ store.Writer   = (*writer)(nil)
 	_ store.Throttle = (*writer)(nil)
 	_ store.Backlog  = (*writer)(nil)
+	_ store.Failer   = (*writer)(nil)
 )
 
 func (s *Store) newWriter(name, gen string) *writer {
-	id := s.writerID // fixed for this writer: a later Lock must fence it too
+	id, meta := s.writerID, s.meta() // fixed for this writer: a later Lock must fence it too
 	put := func(ctx context.Context, seq uint64, data []byte) error {
-		return s.putSegment(ctx, id, gen, seq, data)
+		return s.putSegment(ctx, id, meta, gen, seq, data)
 	}
 	return &writer{
-		name: name,
+		name:         name,
+		closeTimeout: s.opts.CloseTimeout,
 		up: uploader.New(put, uploader.Options{
 			SleepTime: s.opts.SleepTime,
 			MaxBuffer: s.opts.MaxBuffer,
+			FailAfter: s.opts.FailAfter,
 			Retry:     s.opts.Retry,
 			Logger:    s.log.With("file", name, "generation", gen),
 		}),
@@ -57,13 +61,26 @@ func (w *writer) Write(p []byte) (int, error) {
 }
 
 // Sync uploads what is buffered and returns once every byte written
-// before it is stored. Concurrent Syncs share uploads.
+// before it is stored. Concurrent Syncs share uploads. It returns
+// ctx.Err() as soon as ctx ends, whatever the server does. Every error
+// but ErrClosed matches store.ErrUnknownOutcome: the bytes stay in the
+// upload buffer, and may be stored later (by the uploader's retries, or
+// Close), or never (the writer fenced or failed for good).
 func (w *writer) Sync(ctx context.Context) error {
 	if w.isClosed() {
 		return fmt.Errorf("s3store: sync %q: %w", w.name, store.ErrClosed)
 	}
 	if err := w.up.Sync(ctx); err != nil {
-		return fmt.Errorf("s3store: sync %q: %w", w.name, err)
+		return fmt.Errorf("s3store: sync %q: %w: %w", w.name, store.ErrUnknownOutcome, err)
+	}
+	return nil
+}
+
+// Err returns the failure that stopped the uploads for good, or nil
+// (store.Failer).
+func (w *writer) Err() error {
+	if err := w.up.Err(); err != nil {
+		return fmt.Errorf("s3store: %q: %w", w.name, err)
 	}
 	return nil
 }
@@ -77,7 +94,9 @@ func (w *writer) Wait(ctx context.Context) error {
 	return nil
 }
 
-// Close uploads everything written and stops the uploader.
+// Close uploads everything written and stops the uploader, within
+// Options.CloseTimeout: past it, or after a failure for good, it returns
+// an error that says how many bytes in how many writes were not stored.
 func (w *writer) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -85,7 +104,9 @@ func (w *writer) Close() error {
 		return w.err
 	}
 	w.closed = true
-	if err := w.up.Close(); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), w.closeTimeout)
+	defer cancel()
+	if err := w.up.CloseContext(ctx); err != nil {
 		w.err = fmt.Errorf("s3store: close %q: %w", w.name, err)
 	}
 	return w.err

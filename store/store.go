@@ -120,3 +120,14 @@ type Throttle interface {
 type Backlog interface {
 	Backlog() (bytes int64, oldest time.Time)
 }
+
+// Failer is an optional interface of a Writer that makes data durable in
+// the background (S3). Err returns the failure that stopped the
+// background uploads for good (a refusal such as access denied, or
+// failures that lasted past the store's bound), or nil while they work.
+// Once non-nil it stays, and every later Write and Sync fails: what was
+// written and not yet durable will not become durable. The prevalent
+// system polls it to fail at once, in Buffered mode too.
+type Failer interface {
+	Err() error
+}

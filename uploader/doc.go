@@ -26,11 +26,15 @@
 // # Failures
 //
 // A failed upload is retried with exponential backoff and jitter (Retry),
-// with the same segment number and bytes; nothing is dropped while the
-// uploader runs. After Retry.Attempts failures in a row, Sync returns the
-// failure (and keeps returning it until an attempt succeeds) and Close
-// gives up. An error marked with Permanent stops the uploader at once:
-// every later call returns it. Every failure is logged.
+// with the same segment number and bytes. After Retry.Attempts failures
+// in a row, Sync returns the failure (and keeps returning it until an
+// attempt succeeds) and Close gives up. Uploads that keep failing stop
+// the uploader for good once the oldest byte not stored is
+// Options.FailAfter old, and an error marked with Permanent stops it at
+// once: Err reports it, and every later call returns it, so a persistent
+// failure is never hidden behind retries. CloseContext bounds Close by a
+// context and says how many bytes were not stored. Every failure is
+// logged.
 //
 // # Memory
 //

@@ -35,23 +35,28 @@ func (u *Uploader) run() {
 			timer.Stop()
 			continue
 		}
-		data, seq := u.pending, u.seq
+		data, seq, oldest := u.pending, u.seq, u.pendingSince
 		u.pending = nil
 		u.inflight, u.inflightAt = len(data), u.pendingSince
+		u.inflightApp, u.pendingApp = u.pendingApp, 0
 		u.mu.Unlock()
 
-		if err := u.upload(seq, data); err != nil {
+		if err := u.upload(seq, data, oldest); err != nil {
 			u.mu.Lock()
-			u.fatal = err
+			if u.fatal == nil {
+				u.fatal = err
+			}
 			u.inflight = 0
 			u.pending = append(data, u.pending...)
+			u.pendingApp += u.inflightApp
 			u.wake()
 			u.mu.Unlock()
-			u.log.Error("uploader: stopped", "segment", seq, "err", err)
+			u.log.Error("uploader: stopped: the data not yet stored is lost unless a retry of the caller's stores it again", "segment", seq, "err", err)
 			continue
 		}
 		u.mu.Lock()
 		u.stored += uint64(len(data))
+		u.storedApp += u.inflightApp
 		u.inflight = 0
 		u.seq++
 		u.failures, u.lastErr = 0, nil
@@ -82,12 +87,20 @@ func (u *Uploader) due(now time.Time) (bool, time.Duration) {
 }
 
 // upload stores one segment, retrying with backoff. It returns nil once
-// stored, or the error that ends the uploader: a permanent one, or any
-// failure after Retry.Attempts in a row while closing.
-func (u *Uploader) upload(seq uint64, data []byte) error {
+// stored, or the error that ends the uploader: a permanent one, any
+// failure once the oldest byte (appended at oldest) is FailAfter old, any
+// failure after Retry.Attempts in a row while closing, or CloseContext's
+// deadline.
+func (u *Uploader) upload(seq uint64, data []byte, oldest time.Time) error {
+	giveUp := oldest.Add(u.failAfter)
 	for {
 		start := time.Now()
-		ctx, cancel := context.WithTimeout(context.Background(), u.retry.Timeout)
+		// An attempt may not outlast the give-up time by more than
+		// FailAfter, so that a hanging server fails the uploader about as
+		// soon as a refusing one does, while a slow but working upload
+		// still gets FailAfter whatever the age of its bytes.
+		timeout := min(u.retry.Timeout, max(time.Until(giveUp), u.failAfter))
+		ctx, cancel := context.WithTimeout(u.base, timeout)
 		err := u.put(ctx, seq, data)
 		cancel()
 		took := time.Since(start)
@@ -106,13 +119,18 @@ func (u *Uploader) upload(seq uint64, data []byte) error {
 		failures, closing := u.failures, u.closing
 		u.wake()
 		u.mu.Unlock()
-		if IsPermanent(err) {
+		switch {
+		case u.base.Err() != nil:
+			return fmt.Errorf("uploader: closing: segment %d abandoned: %w", seq, err)
+		case IsPermanent(err):
 			return fmt.Errorf("uploader: segment %d: %w", seq, err)
-		}
-		if closing && failures >= u.retry.Attempts {
+		case closing && failures >= u.retry.Attempts:
 			return fmt.Errorf("uploader: closing: segment %d failed %d times: %w", seq, failures, err)
+		case !time.Now().Before(giveUp):
+			return fmt.Errorf("uploader: segment %d still failing after %d attempts, its oldest byte %v old (FailAfter %v): %w",
+				seq, failures, time.Since(oldest).Round(time.Millisecond), u.failAfter, err)
 		}
-		pause := u.retry.Backoff(failures)
+		pause := min(u.retry.Backoff(failures), max(time.Until(giveUp), 0))
 		u.log.Warn("uploader: upload failed, will retry", "segment", seq, "bytes", len(data),
 			"failures", failures, "retry_in", pause, "err", err)
 		u.sleepOrClose(pause)
@@ -133,13 +151,18 @@ func (u *Uploader) sleepOrClose(d time.Duration) {
 			// Still pause a little: a server that is shedding load needs it.
 			d = min(d, u.retry.MinDelay)
 			t.Reset(d)
-			<-t.C
+			select {
+			case <-t.C:
+			case <-u.base.Done():
+			}
 			return
 		}
 		select {
 		case <-t.C:
 			return
 		case <-ch:
+		case <-u.base.Done():
+			return
 		}
 	}
 }

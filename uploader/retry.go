@@ -73,6 +73,23 @@ func (r Retry) Backoff(failures int) time.Duration {
 	return half + rand.N(half+1)
 }
 
+// Budget returns the longest the pauses between Attempts tries of one
+// segment add up to: with the defaults, 11.3 s.
+func (r Retry) Budget() time.Duration {
+	r = r.withDefaults()
+	var total time.Duration
+	for f := 1; f < r.Attempts; f++ {
+		d := r.MaxDelay
+		if shift := f - 1; shift < 30 {
+			if exp := r.MinDelay << shift; exp > 0 && exp < d {
+				d = exp
+			}
+		}
+		total += d
+	}
+	return total
+}
+
 // permanentError marks an error that retrying cannot cure.
 type permanentError struct{ err error }
 

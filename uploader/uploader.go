@@ -14,6 +14,9 @@ import (
 const (
 	DefaultSleepTime = time.Second
 	DefaultMaxBuffer = 64 << 20
+	// MinFailAfter is the least default FailAfter: a short SleepTime and
+	// quick retries must not fail uploads that are merely slow.
+	MinFailAfter = 10 * time.Second
 )
 
 // PutFunc stores one segment: the bytes appended since the previous one.
@@ -38,6 +41,15 @@ type Options struct {
 	Retry Retry
 	// FirstSeq is the number of the first segment; 0 means 1.
 	FirstSeq uint64
+	// FailAfter is how old the oldest byte not yet stored may grow while
+	// uploads keep failing before the uploader fails for good (Err), so
+	// that a persistent failure is never hidden behind retries: with
+	// Buffered durability it bounds what a failure can silently lose.
+	// Default SleepTime plus Retry.Budget() (12.3 s with the defaults),
+	// at least MinFailAfter.
+	// An attempt lasts at most FailAfter past that time, and never less
+	// than FailAfter.
+	FailAfter time.Duration
 	// Logger receives debug output and failures; nil is silent.
 	Logger *slog.Logger
 }
@@ -58,9 +70,12 @@ type Uploader struct {
 	maxBuffer int
 	flushSize int
 	retry     Retry
+	failAfter time.Duration
 	log       *slog.Logger
 	kick      chan struct{} // wakes the loop; capacity 1
 	exited    chan struct{} // closed when the loop returns
+	base      context.Context
+	abort     context.CancelFunc // ends the attempt in flight: Close's deadline passed
 
 	mu           sync.Mutex
 	changed      chan struct{} // closed and replaced on every change, to wake waiters
@@ -70,7 +85,11 @@ type Uploader struct {
 	inflight     int           // bytes of the segment being uploaded
 	inflightAt   time.Time     // when its oldest byte was appended
 	appended     uint64        // bytes appended since New
+	appends      uint64        // non-empty Appends since New
 	stored       uint64        // bytes stored since New
+	storedApp    uint64        // Appends wholly stored since New
+	inflightApp  uint64        // Appends in the segment being uploaded
+	pendingApp   uint64        // Appends in pending
 	syncTarget   uint64        // Sync callers wait for this many bytes stored
 	seq          uint64        // number of the next segment
 	failures     int           // failed attempts in a row of the current segment
@@ -94,6 +113,7 @@ func New(put PutFunc, opts Options) *Uploader {
 		changed:   make(chan struct{}),
 		seq:       opts.FirstSeq,
 	}
+	u.base, u.abort = context.WithCancel(context.Background())
 	if u.sleep <= 0 {
 		u.sleep = DefaultSleepTime
 	}
@@ -103,6 +123,10 @@ func New(put PutFunc, opts Options) *Uploader {
 	u.flushSize = max(u.maxBuffer/4, 1)
 	if u.seq == 0 {
 		u.seq = 1
+	}
+	u.failAfter = opts.FailAfter
+	if u.failAfter <= 0 {
+		u.failAfter = max(u.sleep+u.retry.Budget(), MinFailAfter)
 	}
 	if u.log == nil {
 		u.log = slog.New(slog.DiscardHandler)
@@ -136,6 +160,8 @@ func (u *Uploader) Append(p []byte) error {
 	before := len(u.pending)
 	u.pending = append(u.pending, p...)
 	u.appended += uint64(len(p))
+	u.appends++
+	u.pendingApp++
 	if before < u.flushSize && len(u.pending) >= u.flushSize {
 		u.wake()
 	}
@@ -204,18 +230,46 @@ func (u *Uploader) waitUntil(ctx context.Context, done func() (bool, error)) err
 // nil once all of it is stored. If the upload fails permanently, or
 // Retry.Attempts times in a row, Close gives up and returns the failure:
 // the bytes not stored are then lost. Close is safe to call twice.
-func (u *Uploader) Close() error {
+func (u *Uploader) Close() error { return u.CloseContext(context.Background()) }
+
+// CloseContext is Close bounded by ctx: once ctx ends, the upload in
+// flight is abandoned and CloseContext returns an error that matches
+// ctx.Err() and says how many bytes, in how many Appends ("writes"),
+// were not stored. The goroutine has stopped when it returns.
+func (u *Uploader) CloseContext(ctx context.Context) error {
 	u.mu.Lock()
 	u.closing = true
 	u.wake()
 	u.mu.Unlock()
-	<-u.exited
+	select {
+	case <-u.exited:
+	case <-ctx.Done():
+		u.mu.Lock()
+		if u.fatal == nil {
+			u.fatal = fmt.Errorf("uploader: closing: gave up: %w", ctx.Err())
+		}
+		u.mu.Unlock()
+		u.abort()
+		<-u.exited
+	}
+	u.abort()
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	if u.closeErr == nil && u.stored < u.appended {
-		u.closeErr = u.fatal
+	if u.closeErr == nil && u.stored < u.appended && u.fatal != nil {
+		u.closeErr = fmt.Errorf("%w (%d bytes in %d writes not stored)", u.fatal, u.appended-u.stored, u.appends-u.storedApp)
+		u.log.Error("uploader: closed with data not stored", "bytes", u.appended-u.stored, "writes", u.appends-u.storedApp, "err", u.fatal)
 	}
 	return u.closeErr
+}
+
+// Err returns the failure that stopped the uploader for good, or nil
+// while it works: a Permanent error, or uploads that kept failing until
+// the oldest byte not stored was Options.FailAfter old. Once non-nil it
+// stays; every later Append, Sync and Wait returns it.
+func (u *Uploader) Err() error {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.fatal
 }
 
 // Stats returns what the uploader did so far.

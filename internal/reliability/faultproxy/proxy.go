@@ -34,6 +34,7 @@ type Proxy struct {
 	srv       *httptest.Server
 	transport *http.Transport
 	late      sync.WaitGroup // late forwards still running
+	closing   chan struct{}  // closed by Close: hanging requests return
 
 	mu     sync.Mutex
 	rule   Rule
@@ -59,6 +60,7 @@ func New(upstream string, opts Options) *Proxy {
 		transport: &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 32},
 		counts:    map[Fault]int{},
 		stored:    map[string]int{},
+		closing:   make(chan struct{}),
 	}
 	p.srv = httptest.NewServer(p)
 	p.URL = p.srv.URL
@@ -114,6 +116,11 @@ func (p *Proxy) Close() {
 	// learns of a late request through TCP, which the race detector
 	// cannot see.
 	p.mu.Lock()
+	select {
+	case <-p.closing:
+	default:
+		close(p.closing)
+	}
 	p.mu.Unlock()
 	p.late.Wait()
 	p.srv.CloseClientConnections()
@@ -145,6 +152,16 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case Reset:
 		reset(w)
+		return
+	case Forbidden:
+		s3Error(w, http.StatusForbidden, "AccessDenied", "Access Denied")
+		return
+	case Hang:
+		select {
+		case <-r.Context().Done():
+		case <-p.closing:
+			reset(w)
+		}
 		return
 	case Latency:
 		select {

@@ -1,6 +1,7 @@
 package faultproxy
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -64,7 +65,7 @@ func TestRefusals(t *testing.T) {
 		f      Fault
 		status int
 		code   string
-	}{{ServerError, 500, "InternalError"}, {SlowDown, 503, "SlowDown"}} {
+	}{{ServerError, 500, "InternalError"}, {SlowDown, 503, "SlowDown"}, {Forbidden, 403, "AccessDenied"}} {
 		p, u := setup(t, tt.f)
 		resp, err := put(p, "/b/k", "v")
 		if err != nil {
@@ -81,6 +82,39 @@ func TestRefusals(t *testing.T) {
 		if p.Count(tt.f) != 1 || p.Injected() != 1 {
 			t.Errorf("%v counted %d times", tt.f, p.Count(tt.f))
 		}
+	}
+}
+
+// TestHang: a hanging request gets no answer until the client gives up,
+// never reaches the server, and Close does not wait for it.
+func TestHang(t *testing.T) {
+	p, u := setup(t, Hang)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPut, p.URL+"/b/k", strings.NewReader("v"))
+	start := time.Now()
+	if _, err := http.DefaultClient.Do(req); err == nil {
+		t.Fatal("a hanging request was answered")
+	}
+	if took := time.Since(start); took < 100*time.Millisecond || took > time.Second {
+		t.Errorf("the client gave up after %v, want its 100ms", took)
+	}
+	if _, ok := u.get("/b/k"); ok {
+		t.Error("the hanging request reached the server")
+	}
+	go func() { // a request still hanging when the proxy closes
+		req, _ := http.NewRequest(http.MethodGet, p.URL+"/b/big", nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	time.Sleep(20 * time.Millisecond)
+	closed := make(chan struct{})
+	go func() { p.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(2 * time.Second):
+		t.Fatal("Close waits for a hanging request")
 	}
 }
 

@@ -34,10 +34,17 @@ const (
 	// resets the connection instead of answering: the write succeeded but
 	// the response was lost.
 	LoseResponse
+	// Hang never answers and never forwards: the request waits until the
+	// client gives up or the proxy closes, as with a server that accepts
+	// connections and then stalls.
+	Hang
+	// Forbidden answers 403 AccessDenied, as for a missing permission;
+	// the server never sees it.
+	Forbidden
 	numFaults
 )
 
-var faultNames = [...]string{"pass", "500 InternalError", "503 SlowDown", "connection reset", "latency", "late arrival", "truncated response", "lost response"}
+var faultNames = [...]string{"pass", "500 InternalError", "503 SlowDown", "connection reset", "latency", "late arrival", "truncated response", "lost response", "hang", "403 AccessDenied"}
 
 func (f Fault) String() string {
 	if f >= 0 && f < numFaults {
@@ -46,10 +53,11 @@ func (f Fault) String() string {
 	return fmt.Sprintf("Fault(%d)", int(f))
 }
 
-// Faults lists every fault but Pass.
+// Faults lists every fault that retrying outlasts: all but Pass, Hang
+// and Forbidden.
 func Faults() []Fault {
 	var fs []Fault
-	for f := ServerError; f < numFaults; f++ {
+	for f := ServerError; f < Hang; f++ {
 		fs = append(fs, f)
 	}
 	return fs

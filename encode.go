@@ -12,11 +12,8 @@ import (
 // failed Encode may have emitted type information. The caller holds the
 // apply lock.
 func (p *Prevayler[S, E, R]) encodeEventLocked(event *E) (err error) {
-	if p.reset || p.enc == nil {
-		p.enc = p.codec.NewEncoder(&p.encBuf)
-		p.reset = true
-	}
-	p.encBuf.Reset()
+	// Deferred first: a codec may panic in NewEncoder too, and the caller
+	// holds the apply lock.
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("prevayler: encode event: %w", &PanicError{Value: v, Stack: debug.Stack()})
@@ -25,6 +22,12 @@ func (p *Prevayler[S, E, R]) encodeEventLocked(event *E) (err error) {
 			p.reset = true
 		}
 	}()
+	if p.reset || p.enc == nil {
+		p.enc = nil
+		p.enc = p.codec.NewEncoder(&p.encBuf)
+		p.reset = true
+	}
+	p.encBuf.Reset()
 	if err := p.enc.Encode(event); err != nil {
 		return fmt.Errorf("prevayler: encode event: %w", err)
 	}

@@ -31,7 +31,8 @@ func (p *Prevayler[S, E, R]) replay(ctx context.Context, name string, size int64
 	var state S
 	// A reader of our own, so that what the codec reads ahead is visible.
 	snap := bufio.NewReader(jr.Snapshot())
-	if err := decodeSafely(p.codec.NewDecoder(snap), &state); err != nil {
+	var sdec Decoder
+	if err := decodeSafely(&sdec, func() Decoder { return p.codec.NewDecoder(snap) }, &state); err != nil {
 		if errors.Is(err, store.ErrCorrupt) {
 			return initial, fmt.Errorf("prevayler: read %s: %w", label, err)
 		}
@@ -155,12 +156,12 @@ func (p *Prevayler[S, E, R]) decodeAll(jr *journal.Reader, label string, d *even
 		if err != nil {
 			return fmt.Errorf("prevayler: read %s: %w", label, err)
 		}
-		if ev.Reset || dec == nil {
-			dec = p.codec.NewDecoder(&feed)
+		if ev.Reset {
+			dec = nil
 		}
 		feed.b = ev.Data
 		batch = append(batch, decodedEvent[E]{at: ev.At, offset: ev.FrameOffset})
-		if err := decodeSafely(dec, &batch[len(batch)-1].event); err != nil || len(feed.b) > 0 {
+		if err := decodeSafely(&dec, func() Decoder { return p.codec.NewDecoder(&feed) }, &batch[len(batch)-1].event); err != nil || len(feed.b) > 0 {
 			if err == nil {
 				err = fmt.Errorf("%d bytes left after the event", len(feed.b))
 			}

@@ -44,30 +44,34 @@ func (p *Prevayler[S, E, R]) encodeSnapshot(ctx context.Context, w store.Writer,
 	}
 	out = &syncingWriter{ctx: ctx, w: w, out: out}
 	sw := journal.NewSnapshotWriter(out, framer, 0)
-	if err := encodeSafely(p.codec.NewEncoder(sw), &state); err != nil {
+	if err := encodeSafely(func() Encoder { return p.codec.NewEncoder(sw) }, &state); err != nil {
 		return fmt.Errorf("encode state: %w", err)
 	}
 	return sw.Close()
 }
 
 // encodeSafely and decodeSafely turn a panic of the codec (or of a type's
-// own GobEncode, MarshalJSON...) into an error.
-func encodeSafely(e Encoder, v any) (err error) {
+// own GobEncode, MarshalJSON...) into an error. They make the encoder or
+// decoder themselves, since a codec may panic there too.
+func encodeSafely(newEnc func() Encoder, v any) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = &PanicError{Value: r, Stack: debug.Stack()}
 		}
 	}()
-	return e.Encode(v)
+	return newEnc().Encode(v)
 }
 
-func decodeSafely(d Decoder, v any) (err error) {
+func decodeSafely(d *Decoder, newDec func() Decoder, v any) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = &PanicError{Value: r, Stack: debug.Stack()}
 		}
 	}()
-	return d.Decode(v)
+	if *d == nil {
+		*d = newDec()
+	}
+	return (*d).Decode(v)
 }
 
 // snapshotSyncEvery is how many bytes of a snapshot are written between

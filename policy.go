@@ -3,6 +3,7 @@ package prevayler
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/prevayler-go/prevayler/store"
@@ -98,7 +99,12 @@ func (p *Prevayler[S, E, R]) pruneArchives(ctx context.Context) {
 		p.log.Warn("prevayler: list archives to prune", "err", err)
 		return
 	}
-	archives := store.Classify(files).Archives
+	var archives []store.FileInfo
+	for _, a := range store.Classify(files).Archives {
+		if !slices.Contains(p.needed, a.Name) { // the live journal continues these
+			archives = append(archives, a)
+		}
+	}
 	for len(archives) > p.policy.keep {
 		name := archives[0].Name
 		archives = archives[1:]

@@ -45,8 +45,14 @@ type Prevayler[S, E, R any] struct {
 	lastAt time.Time // the latest journaled event's time: event time never runs backwards
 	closed bool
 
-	snapMu      sync.Mutex // one Snapshot at a time
+	snapMu      sync.Mutex // one Snapshot at a time; guards what follows
 	lastArchive time.Time  // archive names strictly increase
+	fileID      [16]byte   // of the live journal
+	// needed names the archives the live journal continues, oldest first,
+	// while it is a continuation (no snapshot): pruning keeps them.
+	needed []string
+	// unencodable is the latest failure to encode the state, if any.
+	unencodable atomic.Pointer[stateEncodeError]
 
 	stats counters
 
@@ -90,10 +96,11 @@ func Open[S, E, R any](ctx context.Context, h Handler[S, E, R], opts Options[S])
 		policyStop: make(chan struct{}),
 	}
 	p.w = newJournalWriter(writerConfig{
-		durable: o.Durability == Durable,
-		log:     o.Logger,
-		stats:   &p.stats,
-		lock:    &p.mu,
+		durable:   o.Durability == Durable,
+		syncEvery: o.SyncInterval,
+		log:       o.Logger,
+		stats:     &p.stats,
+		lock:      &p.mu,
 		cut: func() any {
 			s := p.state
 			return &s

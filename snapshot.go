@@ -3,6 +3,8 @@ package prevayler
 import (
 	"context"
 	"time"
+
+	"github.com/prevayler-go/prevayler/internal/journal"
 )
 
 // Snapshot starts a new journal holding the current state and retires the
@@ -24,6 +26,7 @@ func (p *Prevayler[S, E, R]) Snapshot(ctx context.Context) error {
 		return err
 	}
 	state := p.state
+	info := journal.FileInfo{BaseSeq: p.w.seq, BaseTime: p.w.lastAt, PrevFileID: p.fileID}
 	// The events after the cut start a new codec stream, so that their
 	// encoded bytes stand on their own in the new journal.
 	p.reset = true
@@ -31,7 +34,7 @@ func (p *Prevayler[S, E, R]) Snapshot(ctx context.Context) error {
 	p.mu.Unlock()
 
 	defer p.w.stopCapture() // whatever happens, stop collecting a tail
-	tmp, w, framer, err := p.writeSnapshot(ctx, state)
+	tmp, w, framer, err := p.writeSnapshot(ctx, state, info)
 	if err != nil {
 		return err
 	}
@@ -56,13 +59,18 @@ func (p *Prevayler[S, E, R]) Snapshot(ctx context.Context) error {
 	if err := w.Sync(ctx); err != nil {
 		return abort(err)
 	}
-	install := func(ctx context.Context) error { return p.install(ctx, tmp, true, true) }
+	install := func(ctx context.Context) error {
+		_, err := p.install(ctx, tmp, true, true)
+		return err
+	}
 	if consumed, err := p.w.switchTo(ctx, c, w, framer, install); err != nil {
 		if consumed {
 			return err
 		}
 		return abort(err)
 	}
+	// The new journal has a snapshot: it needs no archive.
+	p.fileID, p.needed = framer.Header().FileID, nil
 	p.stats.snapshotted(time.Now())
 	p.log.Debug("prevayler: snapshot taken")
 	p.pruneArchives(ctx)

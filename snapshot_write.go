@@ -11,9 +11,11 @@ import (
 )
 
 // writeSnapshot writes a new journal holding state under a temporary name
-// and syncs it. The writer stays open for the events that follow.
-func (p *Prevayler[S, E, R]) writeSnapshot(ctx context.Context, state S) (string, store.Writer, *journal.Framer, error) {
-	framer, err := journal.NewFramer(p.codec.Name(), p.aead)
+// and syncs it. The writer stays open for the events that follow. info
+// places it in the journal's history; for a continuation (info says so)
+// the state is not written.
+func (p *Prevayler[S, E, R]) writeSnapshot(ctx context.Context, state S, info journal.FileInfo) (string, store.Writer, *journal.Framer, error) {
+	framer, err := journal.NewFramer(p.codec.Name(), p.aead, info)
 	if err != nil {
 		return "", nil, nil, fmt.Errorf("prevayler: new journal: %w", err)
 	}
@@ -22,7 +24,11 @@ func (p *Prevayler[S, E, R]) writeSnapshot(ctx context.Context, state S) (string
 	if err != nil {
 		return "", nil, nil, fmt.Errorf("prevayler: create %q: %w", tmp, err)
 	}
-	err = p.encodeSnapshot(ctx, w, framer, state)
+	if info.Continuation {
+		_, err = w.Write(framer.AppendHeader(nil))
+	} else {
+		err = p.encodeSnapshot(ctx, w, framer, state)
+	}
 	if err == nil {
 		err = w.Sync(ctx)
 	}
@@ -45,10 +51,21 @@ func (p *Prevayler[S, E, R]) encodeSnapshot(ctx context.Context, w store.Writer,
 	out = &syncingWriter{ctx: ctx, w: w, out: out}
 	sw := journal.NewSnapshotWriter(out, framer, 0)
 	if err := encodeSafely(func() Encoder { return p.codec.NewEncoder(sw) }, &state); err != nil {
-		return fmt.Errorf("encode state: %w", err)
+		if ctx.Err() != nil || sw.Err() != nil {
+			return err // the store failed, or the caller gave up: not the state
+		}
+		return &stateEncodeError{err: err}
 	}
 	return sw.Close()
 }
+
+// stateEncodeError says that the codec could not encode the state (a type
+// gob was never told of, a value JSON cannot hold...), as opposed to a
+// failure of the store.
+type stateEncodeError struct{ err error }
+
+func (e *stateEncodeError) Error() string { return "encode state: " + e.err.Error() }
+func (e *stateEncodeError) Unwrap() error { return e.err }
 
 // encodeSafely and decodeSafely turn a panic of the codec (or of a type's
 // own GobEncode, MarshalJSON...) into an error. They make the encoder or
@@ -115,3 +132,6 @@ func (t throttledWriter) Write(b []byte) (int, error) {
 	}
 	return t.w.Write(b)
 }
+
+// noteUnencodable records that the state could not be encoded.
+func (p *Prevayler[S, E, R]) noteUnencodable(e *stateEncodeError) { p.unencodable.Store(e) }

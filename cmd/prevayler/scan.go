@@ -21,6 +21,8 @@ type fileReport struct {
 	valid       int64 // bytes of header and valid frames
 	first, last time.Time
 	torn        *journal.Torn
+	lastSeq     uint64 // sequence number of the last event read
+	closed      bool   // the file ends with a closed seal
 }
 
 // scanFile reads and checks every record of the file name, as a start-up
@@ -41,7 +43,7 @@ func (c *cli) scanFile(ctx context.Context, l *location, name string, size int64
 	}
 	rep.header = r.Header()
 	// Also on damage: the report says how far the file was valid.
-	defer func() { rep.stats, rep.valid = r.Stats(), r.Offset() }()
+	defer func() { rep.stats, rep.valid, rep.lastSeq, rep.closed = r.Stats(), r.Offset(), r.Seq(), r.Closed() }()
 	if _, err := io.Copy(io.Discard, r.Snapshot()); err != nil {
 		return rep, err
 	}

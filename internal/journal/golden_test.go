@@ -136,7 +136,10 @@ func goldensV2() []golden {
 				}
 			}},
 		{"sealed-last-frame-damaged.jnl", false,
-			func(t testing.TB) []byte { b := sealed(t); return flip(b.data, b.frames[2].off+FrameHeaderSize+2, 0x20) },
+			func(t testing.TB) []byte {
+				b := sealed(t)
+				return flip(b.data, b.frames[2].off+FrameHeaderSize+2, 0x20)
+			},
 			func(t *testing.T, res result) {
 				wantCorrupt(t, res, int64(sealed(t).frames[2].off), "payload checksum", "synced frame follows")
 			}},

@@ -35,7 +35,7 @@ type Prevayler[S, E, R any] struct {
 	aead    cipher.AEAD
 	w       *journalWriter // nil: transient
 
-	pub atomic.Pointer[S] // the latest acknowledged state
+	pub atomic.Pointer[published[S]] // the latest acknowledged state
 
 	mu     sync.Mutex // the apply lock: guards what follows, and the writer's pending events
 	state  S          // the latest applied state, maybe not yet acknowledged
@@ -43,6 +43,7 @@ type Prevayler[S, E, R any] struct {
 	encBuf bytes.Buffer
 	reset  bool      // the next event starts a new codec stream
 	lastAt time.Time // the latest journaled event's time: event time never runs backwards
+	seqT   uint64    // transient only: the last event's number (else the writer counts)
 	closed bool
 
 	snapMu      sync.Mutex // one Snapshot at a time; guards what follows
@@ -102,11 +103,10 @@ func Open[S, E, R any](ctx context.Context, h Handler[S, E, R], opts Options[S])
 		stats:     &p.stats,
 		lock:      &p.mu,
 		cut: func() any {
-			s := p.state
-			return &s
+			return &published[S]{state: p.state, seq: p.w.seq}
 		},
 		publish: func(v any) {
-			p.pub.Store(v.(*S))
+			p.pub.Store(v.(*published[S]))
 			p.nudgePolicy()
 		},
 	})
@@ -125,7 +125,7 @@ func Open[S, E, R any](ctx context.Context, h Handler[S, E, R], opts Options[S])
 	}
 	opened = true
 	p.state = state
-	p.pub.Store(&state)
+	p.pub.Store(&published[S]{state: state, seq: p.w.seq})
 	if p.policy.active() {
 		p.policyKick = make(chan struct{}, 1)
 		p.policyDone.Add(1)
@@ -145,15 +145,37 @@ func NewTransient[S, E, R any](h Handler[S, E, R], initial S) *Prevayler[S, E, R
 		// no policy goroutine: a closed channel makes Close's stop a no-op
 		policyStop: make(chan struct{}),
 	}
-	p.pub.Store(&initial)
+	p.pub.Store(&published[S]{state: initial})
 	return p
+}
+
+// published is a state and the sequence number of the event it ends with,
+// read together with one atomic load.
+type published[S any] struct {
+	state S
+	seq   uint64
 }
 
 // State returns the latest acknowledged state: it never shows an event
 // whose Handle has not returned successfully, or could not. It does not
 // lock; treat the value as immutable.
 func (p *Prevayler[S, E, R]) State() S {
-	return *p.pub.Load()
+	return p.pub.Load().state
+}
+
+// Seq returns the sequence number of the last acknowledged event: events
+// are numbered from 1 since the journal's first start, across snapshots,
+// restarts and takeovers (journals written before format version 2 count
+// from their snapshot on). After a crash in Buffered mode, the next
+// instance may give again the numbers of events that were lost; in
+// Durable mode, or after Sync, a number always names one event.
+func (p *Prevayler[S, E, R]) Seq() uint64 { return p.pub.Load().seq }
+
+// StateSeq returns State and Seq from one atomic load: the state is the
+// one right after event Seq.
+func (p *Prevayler[S, E, R]) StateSeq() (S, uint64) {
+	v := p.pub.Load()
+	return v.state, v.seq
 }
 
 // Handle applies the event to the state with the current time, journals
@@ -212,7 +234,9 @@ func (p *Prevayler[S, E, R]) Handle(ctx context.Context, event E) (R, error) {
 	}
 	if p.st == nil {
 		p.state = next
-		p.pub.Store(&next)
+		p.lastAt = at
+		p.seqT++
+		p.pub.Store(&published[S]{state: next, seq: p.seqT})
 		p.mu.Unlock()
 		return res, nil
 	}

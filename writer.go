@@ -31,7 +31,7 @@ type journalWriter struct {
 	// journal; zero: none.
 	syncEvery time.Duration
 	log       *slog.Logger
-	stats   *counters
+	stats     *counters
 	// cut is called under the apply lock when a batch is taken: it returns
 	// what publish gets once the batch is acknowledged (the state after
 	// the batch's last event).
@@ -84,25 +84,25 @@ type writerConfig struct {
 	durable   bool
 	syncEvery time.Duration
 	log       *slog.Logger
-	stats   *counters
-	lock    sync.Locker
-	cut     func() any
-	publish func(any)
+	stats     *counters
+	lock      sync.Locker
+	cut       func() any
+	publish   func(any)
 }
 
 func newJournalWriter(c writerConfig) *journalWriter {
 	return &journalWriter{
 		durable:   c.durable,
 		syncEvery: c.syncEvery,
-		log:      c.log,
-		stats:    c.stats,
-		lock:     c.lock,
-		cut:      c.cut,
-		publish:  c.publish,
-		wsem:     make(chan struct{}, 1),
-		kick:     make(chan struct{}, 1),
-		gathered: make(chan struct{}, 1),
-		stop:     make(chan struct{}),
+		log:       c.log,
+		stats:     c.stats,
+		lock:      c.lock,
+		cut:       c.cut,
+		publish:   c.publish,
+		wsem:      make(chan struct{}, 1),
+		kick:      make(chan struct{}, 1),
+		gathered:  make(chan struct{}, 1),
+		stop:      make(chan struct{}),
 	}
 }
 

@@ -61,7 +61,12 @@
 // crash in the middle of it, before it was acknowledged) is dropped with a
 // warning; damage anywhere else is ErrCorrupt naming the file and offset,
 // and Open keeps failing, the files untouched, until an operator steps in.
-// The byte format is in docs/FORMAT.md.
+// What may pass as a torn write: the last group commit (Durable), what was
+// written since the last background sync, Sync, Snapshot or Close
+// (Buffered, Options.SyncInterval), nothing after a clean Close. If the
+// recovered state cannot be encoded, Open still starts, logging an ERROR,
+// with a journal that continues the old one without a snapshot. The byte
+// format is in docs/FORMAT.md.
 //
 // Only one writer may have a journal open: a second Open fails at once with
 // ErrLocked (local store) or takes it over, fencing the first with ErrFenced
@@ -71,13 +76,20 @@
 //
 // The handler's time comes from Options.Clock (default time.Now), in UTC,
 // and is journaled with the event to the nanosecond: replay gives the
-// handler exactly the same time, whatever the clock says then.
+// handler exactly the same time, whatever the clock says then. A journaled
+// time is never before the one of the event journaled before it, across
+// restarts too: a clock that steps back, or callers that read it in one
+// order and reach the apply lock in another, get the previous time.
+//
+// Events carry sequence numbers (Seq, StateSeq), counted since the
+// journal's first start.
 //
 // # Encryption
 //
 // With Options.Encryption (an AEAD such as AES-GCM), the snapshot and every
 // event are sealed with a unique nonce and authenticated with their
 // position, so no plaintext reaches the store and tampering, reordering or
-// dropping records is detected. A missing or wrong key is ErrKey, reported
-// before any file is renamed.
+// repeating records is detected. A cut at a record boundary is not: it
+// looks like a crash (see docs/FORMAT.md). A missing or wrong key is
+// ErrKey, reported before any file is renamed.
 package prevayler

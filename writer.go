@@ -114,7 +114,8 @@ func (w *journalWriter) start(jw store.Writer, f *journal.Framer) {
 	w.fileSeq, w.fileAt = h.BaseSeq, h.BaseTime
 	w.setJournal(jw, f)
 	w.loopDone.Add(1)
-	go w.loop()
+	// Decided here: the loop must not read what setJournal changes.
+	go w.loop(w.syncEvery > 0 && !w.durable && !w.remote)
 }
 
 // setJournal makes jw the live journal. The caller holds wsem, or nobody

@@ -10,10 +10,10 @@ import (
 // the events of callers that do not write themselves, and serves Sync
 // calls that may stop waiting. Events that arrive while a batch is being
 // synced form the next batch: that is the group commit.
-func (w *journalWriter) loop() {
+func (w *journalWriter) loop(background bool) {
 	defer w.loopDone.Done()
 	var tick <-chan time.Time
-	if w.syncEvery > 0 && !w.durable && !w.remote {
+	if background {
 		t := time.NewTicker(w.syncEvery)
 		defer t.Stop()
 		tick = t.C

@@ -22,6 +22,10 @@
 // is journaled with its time, Handle waits as Options.Durability says, the
 // new state is published and the result returned.
 //
+// The handler must be pure: it reads its arguments, returns, and calls no
+// prevalent system (it runs under the apply lock; a call to its own system
+// fails with ErrReentrant after about a second instead of deadlocking).
+//
 // Events are applied strictly one at a time, in journal order. Concurrent
 // Handle calls share journal writes and syncs (group commit), so many
 // callers cost about as much as one.

@@ -1,6 +1,7 @@
 package prevayler
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/prevayler-go/prevayler/store"
@@ -36,6 +37,14 @@ var (
 	// an encoding error, ErrClosed, ErrFenced before anything was written:
 	// never journaled) or matches ErrUnknownOutcome.
 	ErrUnknownOutcome = store.ErrUnknownOutcome
+
+	// ErrReentrant is returned by Handle, Sync, Snapshot, Close and
+	// Shutdown when they are called from inside a handler of their own
+	// system, which would otherwise wait for ever for the handler to
+	// return. It comes after about a second; the outer call goes on as
+	// the handler decides. Handlers must be pure: they read their
+	// arguments and return, and call no prevalent system.
+	ErrReentrant = errors.New("prevayler: called from inside a handler")
 )
 
 // PanicError is the error Handle returns when the handler panics. The

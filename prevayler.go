@@ -21,6 +21,12 @@ import (
 //
 // The state is an immutable value: return a new state and never modify
 // one that was passed in, since readers may hold it (see State).
+//
+// A handler must be pure: the same arguments give the same results, at
+// replay too. It runs under the system's apply lock, so it must not call
+// Handle, Sync, Snapshot, Close or Shutdown: on its own system they fail
+// with ErrReentrant after about a second, the time the library waits
+// before it looks whether the handler called it.
 type Handler[S, E, R any] func(state S, event E, at time.Time) (S, R, error)
 
 // Prevayler is a prevalent system: a state in memory, changed only by
@@ -45,8 +51,10 @@ type Prevayler[S, E, R any] struct {
 	lastAt time.Time // the latest journaled event's time: event time never runs backwards
 	closed bool
 
-	snapMu      sync.Mutex // one Snapshot at a time
-	lastArchive time.Time  // archive names strictly increase
+	watch applyWatch // lets a handler's call to its own system fail instead of waiting for ever
+
+	snapSem     chan struct{} // held by the one Snapshot running; a channel so that waiting honours ctx
+	lastArchive time.Time     // archive names strictly increase
 
 	stats counters
 
@@ -88,6 +96,7 @@ func Open[S, E, R any](ctx context.Context, h Handler[S, E, R], opts Options[S])
 			keep:     o.KeepArchives,
 		},
 		policyStop: make(chan struct{}),
+		snapSem:    make(chan struct{}, 1),
 	}
 	p.w = newJournalWriter(writerConfig{
 		durable: o.Durability == Durable,
@@ -137,6 +146,7 @@ func NewTransient[S, E, R any](h Handler[S, E, R], initial S) *Prevayler[S, E, R
 		state:   initial,
 		// no policy goroutine: a closed channel makes Close's stop a no-op
 		policyStop: make(chan struct{}),
+		snapSem:    make(chan struct{}, 1),
 	}
 	p.pub.Store(&initial)
 	return p
@@ -176,7 +186,9 @@ func (p *Prevayler[S, E, R]) Handle(ctx context.Context, event E) (R, error) {
 	}
 	at := p.clock().UTC()
 
-	p.mu.Lock()
+	if err := p.lockApply("Handle"); err != nil {
+		return zero, err
+	}
 	if err := p.refuseLocked(); err != nil {
 		p.mu.Unlock()
 		return zero, err
@@ -194,7 +206,9 @@ func (p *Prevayler[S, E, R]) Handle(ctx context.Context, event E) (R, error) {
 			return zero, err
 		}
 	}
+	p.watch.begin()
 	next, res, err := p.apply(p.state, event, at)
+	p.watch.end()
 	if err != nil {
 		// The encoding is dropped; it may have carried type information
 		// that the next event must then send again.
@@ -246,7 +260,9 @@ func (p *Prevayler[S, E, R]) apply(state S, event E, at time.Time) (next S, res 
 // Sync makes every event acknowledged so far durable, in Buffered mode
 // too. With S3 it uploads what is buffered and waits.
 func (p *Prevayler[S, E, R]) Sync(ctx context.Context) error {
-	p.mu.Lock()
+	if err := p.lockApply("Sync"); err != nil {
+		return err
+	}
 	err := p.refuseLocked()
 	p.mu.Unlock()
 	if err != nil || p.st == nil {
@@ -271,11 +287,14 @@ func (p *Prevayler[S, E, R]) Close() error {
 // Buffered mode may then not be durable yet. Close, or another Shutdown,
 // waits for that close and returns its result.
 func (p *Prevayler[S, E, R]) Shutdown(ctx context.Context) error {
+	// Before the Once: a handler's call must leave the close to a later one.
+	if err := p.lockApply("Close"); err != nil {
+		return err
+	}
+	p.closed = true
+	p.mu.Unlock()
 	p.closeOnce.Do(func() {
 		p.closeDone = make(chan struct{})
-		p.mu.Lock()
-		p.closed = true
-		p.mu.Unlock()
 		go func() {
 			defer close(p.closeDone)
 			p.closeErr = p.close()
@@ -295,8 +314,8 @@ func (p *Prevayler[S, E, R]) close() error {
 	p.mu.Unlock()
 	close(p.policyStop) // also ends the context of a running automatic snapshot
 	p.policyDone.Wait()
-	p.snapMu.Lock() // let a running snapshot finish its switch
-	defer p.snapMu.Unlock()
+	p.snapSem <- struct{}{} // let a running snapshot finish its switch
+	defer func() { <-p.snapSem }()
 	if p.st == nil {
 		return nil
 	}

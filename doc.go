@@ -47,6 +47,12 @@
 // a journal that may be torn is never written over. The last published
 // state stays readable. Close, then Open again, to recover.
 //
+// A snapshot that fails stops nothing. If the state cannot be encoded (an
+// interface value of a type never given to gob.Register), Snapshot returns
+// an error matching ErrUnencodable, an ERROR naming the type is logged,
+// Stats.SnapshotError holds it, and automatic snapshots are retried after a
+// second, then ever less often, up to every ten minutes.
+//
 // # Files
 //
 // With the default local store (package localstore) the journal is a file,

@@ -44,7 +44,15 @@ var (
 	// return. It comes after about a second; the outer call goes on as
 	// the handler decides. Handlers must be pure: they read their
 	// arguments and return, and call no prevalent system.
-	ErrReentrant = errors.New("prevayler: called from inside a handler")
+	ErrReentrant = errors.New("called from inside a handler")
+
+	// ErrUnencodable means the codec cannot encode the state, for example
+	// an interface value of a type never passed to gob.Register: Snapshot
+	// fails with it, the error naming the type as the codec reported it.
+	// The system goes on journaling events; Stats.SnapshotError holds the
+	// failure and automatic snapshots are retried with a growing delay,
+	// from a second to ten minutes, until one succeeds.
+	ErrUnencodable = errors.New("the state cannot be encoded")
 )
 
 // PanicError is the error Handle returns when the handler panics. The

@@ -78,7 +78,7 @@ func (p *Prevayler[S, E, R]) lockApply(op string) error {
 	// A handler's inner call always finds its own handler running: the
 	// outer call holds the lock from before begin to after end.
 	if p.watch.applying.Load() && p.watch.waitApply() && insideHandler() {
-		return fmt.Errorf("prevayler: %s called from inside a handler, which must be pure: %w", op, ErrReentrant)
+		return fmt.Errorf("prevayler: %s: %w of this system; handlers must be pure", op, ErrReentrant)
 	}
 	// The handler returned, so it was not the caller's (or it is merely
 	// slow): wait as anyone would.

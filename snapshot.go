@@ -16,7 +16,17 @@ import (
 // final switch (a few syncs and renames). A crash at any moment of a
 // snapshot loses no acknowledged event. One snapshot runs at a time: a
 // second waits for the first, or for ctx to end.
+//
+// If the state cannot be encoded the error matches ErrUnencodable and
+// names the type; the system goes on journaling events (see
+// Stats.SnapshotError).
 func (p *Prevayler[S, E, R]) Snapshot(ctx context.Context) error {
+	err := p.snapshot(ctx)
+	p.snapshotFailed(ctx, err)
+	return err
+}
+
+func (p *Prevayler[S, E, R]) snapshot(ctx context.Context) error {
 	// Before waiting for another snapshot, which may itself wait for the
 	// handler that called us.
 	if err := p.probeApply("Snapshot"); err != nil {

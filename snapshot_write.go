@@ -44,7 +44,11 @@ func (p *Prevayler[S, E, R]) encodeSnapshot(ctx context.Context, w store.Writer,
 	}
 	out = &syncingWriter{ctx: ctx, w: w, out: out}
 	sw := journal.NewSnapshotWriter(out, framer, 0)
-	if err := encodeSafely(func() Encoder { return p.codec.NewEncoder(sw) }, &state); err != nil {
+	rec := &writeRecorder{w: sw}
+	if err := encodeSafely(func() Encoder { return p.codec.NewEncoder(rec) }, &state); err != nil {
+		if rec.err == nil { // the codec's own failure, not the store's
+			return unencodable(err)
+		}
 		return fmt.Errorf("encode state: %w", err)
 	}
 	return sw.Close()
@@ -72,6 +76,21 @@ func decodeSafely(d *Decoder, newDec func() Decoder, v any) (err error) {
 		*d = newDec()
 	}
 	return (*d).Decode(v)
+}
+
+// writeRecorder keeps the first error of its writer, so that an encoding
+// error can be told from a failure of the store underneath.
+type writeRecorder struct {
+	w   io.Writer
+	err error
+}
+
+func (r *writeRecorder) Write(b []byte) (int, error) {
+	n, err := r.w.Write(b)
+	if err != nil && r.err == nil {
+		r.err = err
+	}
+	return n, err
 }
 
 // snapshotSyncEvery is how many bytes of a snapshot are written between

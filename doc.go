@@ -32,6 +32,11 @@
 //
 // # State
 //
+// Only what the codec stores survives a restart: gob and JSON store
+// exported fields only. Open fails for a state type with no exported
+// fields and warns of each field left out; Options.CheckState compares the
+// state with its encoded and decoded copy once at Open.
+//
 // State returns the latest published state without locking. It never shows
 // an event that is not yet acknowledged (in Durable mode: not yet durable).
 // The state is an immutable value: the handler must return a new state and

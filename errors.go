@@ -51,7 +51,9 @@ var (
 	// fails with it, the error naming the type as the codec reported it.
 	// The system goes on journaling events; Stats.SnapshotError holds the
 	// failure and automatic snapshots are retried with a growing delay,
-	// from a second to ten minutes, until one succeeds.
+	// from a second to ten minutes, until one succeeds. With
+	// Options.CheckState, Open fails with it when the state does not come
+	// back equal from encoding and decoding.
 	ErrUnencodable = errors.New("the state cannot be encoded")
 )
 

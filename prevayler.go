@@ -40,6 +40,7 @@ type Prevayler[S, E, R any] struct {
 	codec   Codec
 	aead    cipher.AEAD
 	w       *journalWriter // nil: transient
+	check   bool           // Options.CheckState
 
 	pub atomic.Pointer[S] // the latest acknowledged state
 
@@ -81,6 +82,9 @@ func Open[S, E, R any](ctx context.Context, h Handler[S, E, R], opts Options[S])
 	if err != nil {
 		return nil, err
 	}
+	if err := checkStateType(&o); err != nil {
+		return nil, err
+	}
 	p := &Prevayler[S, E, R]{
 		handler: h,
 		clock:   o.Clock,
@@ -89,6 +93,7 @@ func Open[S, E, R any](ctx context.Context, h Handler[S, E, R], opts Options[S])
 		codec:   o.Codec,
 		aead:    o.Encryption,
 		reset:   true,
+		check:   o.CheckState,
 		policy: policy{
 			every:    uint64(o.SnapshotEvery),
 			bytes:    o.SnapshotBytes,

@@ -42,6 +42,11 @@ func (p *Prevayler[S, E, R]) startUp(ctx context.Context, initial S) (S, error) 
 		}
 	}
 
+	if p.check {
+		if err := checkRoundTrip(p.codec, state); err != nil {
+			return initial, err
+		}
+	}
 	tmp, w, framer, err := p.writeSnapshot(ctx, state)
 	if err != nil {
 		return initial, err

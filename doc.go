@@ -22,11 +22,20 @@
 // is journaled with its time, Handle waits as Options.Durability says, the
 // new state is published and the result returned.
 //
+// The handler must be pure: it reads its arguments, returns, and calls no
+// prevalent system (it runs under the apply lock; a call to its own system
+// fails with ErrReentrant after about a second instead of deadlocking).
+//
 // Events are applied strictly one at a time, in journal order. Concurrent
 // Handle calls share journal writes and syncs (group commit), so many
 // callers cost about as much as one.
 //
 // # State
+//
+// Only what the codec stores survives a restart: gob and JSON store
+// exported fields only. Open fails for a state type with no exported
+// fields and warns of each field left out; Options.CheckState compares the
+// state with its encoded and decoded copy once at Open.
 //
 // State returns the latest published state without locking. It never shows
 // an event that is not yet acknowledged (in Durable mode: not yet durable).
@@ -42,6 +51,12 @@
 // error and every later Handle is refused with an error wrapping the cause:
 // a journal that may be torn is never written over. The last published
 // state stays readable. Close, then Open again, to recover.
+//
+// A snapshot that fails stops nothing. If the state cannot be encoded (an
+// interface value of a type never given to gob.Register), Snapshot returns
+// an error matching ErrUnencodable, an ERROR naming the type is logged,
+// Stats.SnapshotError holds it, and automatic snapshots are retried after a
+// second, then ever less often, up to every ten minutes.
 //
 // # Files
 //

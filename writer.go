@@ -43,6 +43,7 @@ type journalWriter struct {
 	pendingN   int         // events in pending
 	cur        *batch      // whom to tell when pending is written
 	syncWait   *batch      // Sync callers waiting for the writer's goroutine
+	closed     bool        // close answered the last Sync: later ones get ErrClosed
 	capture    *capture    // non-nil while a snapshot collects the events after its cut
 	gatherWant int         // the loop waits for this many pending events
 	spare      []byte      // a drained pending buffer, for reuse

@@ -140,4 +140,3 @@ func (t throttledWriter) Write(b []byte) (int, error) {
 	}
 	return t.w.Write(b)
 }
-

@@ -1,7 +1,6 @@
 package journal
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/cipher"
 	"errors"
@@ -55,7 +54,7 @@ func encodeHeader(h Header, aead cipher.AEAD) []byte {
 
 // readHeader reads and checks the header. It returns the header and its
 // size in bytes.
-func readHeader(br *bufio.Reader, name string, aead cipher.AEAD) (Header, int64, error) {
+func readHeader(br io.Reader, name string, aead cipher.AEAD) (Header, int64, error) {
 	corrupt := func(off int, format string, args ...any) (Header, int64, error) {
 		return Header{}, 0, &CorruptError{Name: name, Offset: int64(off), Reason: fmt.Sprintf(format, args...)}
 	}

@@ -1,6 +1,7 @@
 package prevayler
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/prevayler-go/prevayler/store"
@@ -36,6 +37,13 @@ var (
 	// an encoding error, ErrClosed, ErrFenced before anything was written:
 	// never journaled) or matches ErrUnknownOutcome.
 	ErrUnknownOutcome = store.ErrUnknownOutcome
+
+	// ErrDiverged stops a Follower whose state the journal no longer
+	// extends: the journal was restored or copied over, or a writer
+	// restarted after losing events of a Buffered journal that the
+	// follower had applied. Follow again to start from the journal as it
+	// is.
+	ErrDiverged = errors.New("prevayler: the journal no longer extends the follower's state")
 )
 
 // PanicError is the error Handle returns when the handler panics. The

@@ -91,6 +91,11 @@ type Options[S any] struct {
 	// archives (journal.backup-<timestamp>) after each snapshot and at
 	// start-up. Zero keeps them all.
 	KeepArchives int
+
+	// FollowInterval is, for Follow only, how often the store is checked
+	// for new events. Zero: the store's default (store.Tailer's
+	// PollInterval: 100 ms local, about 1 s S3).
+	FollowInterval time.Duration
 }
 
 // DefaultSyncInterval is the background sync interval of a Buffered

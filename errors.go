@@ -39,10 +39,9 @@ var (
 	ErrUnknownOutcome = store.ErrUnknownOutcome
 
 	// ErrDiverged stops a Follower whose state the journal no longer
-	// extends: the journal was restored or copied over, or a writer
-	// restarted after losing events of a Buffered journal that the
-	// follower had applied. Follow again to start from the journal as it
-	// is.
+	// extends: the journal was restored or copied over with one that
+	// starts before the follower's Seq and does not descend from the file
+	// the follower read. Follow again to start from the journal as it is.
 	ErrDiverged = errors.New("prevayler: the journal no longer extends the follower's state")
 )
 

@@ -76,7 +76,14 @@ func (f *Follower[S, E, R]) poll(ctx context.Context) error {
 	}
 	if !f.ts.pos.Valid() || hdr.FileID != f.ts.pos.FileID() {
 		rc.Close()
-		return f.rotate(ctx, hdr)
+		// The writer may rename the backup to an archive while the
+		// follower reads it: a new listing finds it there.
+		for range 3 {
+			if err = f.rotate(ctx, hdr); !errors.Is(err, store.ErrNotExist) {
+				break
+			}
+		}
+		return err
 	}
 	if f.ts.pos.Closed() {
 		return nil // the writer closed it; a new writer will replace it

@@ -169,3 +169,29 @@ func TestFollowEncrypted(t *testing.T) {
 		t.Fatalf("Follow without the key: %v", err)
 	}
 }
+
+// TestFollowTakeover: a second writer takes the journal over (the memory
+// store behaving like S3) while the first still runs; the follower goes
+// on from the first writer's events to the second's, and never applies
+// an event the fenced writer could not journal.
+func TestFollowTakeover(t *testing.T) {
+	st := memstore.NewWithOptions(memstore.Options{Takeover: true})
+	first := mustOpenTally(t, st, prevayler.Options[ledger]{})
+	f := mustFollow(t, st.Reopen(), time.Millisecond)
+	for v := int64(1); v <= 10; v++ {
+		mustHandle(t, first, v)
+	}
+	second := mustOpenTally(t, st.Reopen(), prevayler.Options[ledger]{})
+	defer second.Close()
+	if _, err := first.Handle(context.Background(), add{V: 999}); err == nil {
+		t.Fatal("the fenced writer journaled an event")
+	}
+	first.Close()
+	for v := int64(11); v <= 20; v++ {
+		mustHandle(t, second, v)
+	}
+	followerAt(t, f, 20)
+	if s, seq := f.StateSeq(); checkPrefix(s, seq) != nil || seq != 20 {
+		t.Fatalf("follower at %d: %v", seq, s.Seen)
+	}
+}

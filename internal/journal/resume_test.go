@@ -2,7 +2,9 @@ package journal
 
 import (
 	"bytes"
+	"crypto/cipher"
 	"io"
+	"slices"
 	"testing"
 )
 
@@ -125,4 +127,67 @@ func TestPositionOnlyBetweenFrames(t *testing.T) {
 	if err != nil || n != int64(b.headerLen) || h.FileID != b.header.FileID {
 		t.Fatalf("ReadHeader: %v, %d bytes, want %d", err, n, b.headerLen)
 	}
+}
+
+// readEvents reads the events of r to the end: their data, and the error
+// that ended them (nil for io.EOF).
+func readEvents(r *Reader) ([]string, error) {
+	var out []string
+	for {
+		ev, err := r.Next()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		out = append(out, string(ev.Data))
+	}
+}
+
+// FuzzResume: reading any file in two goes, a prefix then the rest from
+// the prefix's position, returns what one read of the whole file returns:
+// the same events, and an error when it fails. Cuts fall after the
+// snapshot.
+func FuzzResume(f *testing.F) {
+	seedJournals(f, func(data []byte, keyed bool) { f.Add(data, keyed, uint16(len(data)/2)) })
+	aead := goldenAEAD(f)
+	f.Fuzz(func(t *testing.T, data []byte, keyed bool, cut uint16) {
+		var a cipher.AEAD
+		if keyed {
+			a = aead
+		}
+		whole, err := NewReader(bytes.NewReader(data), "journal.test", a)
+		if err != nil {
+			return
+		}
+		if _, err := io.Copy(io.Discard, whole.Snapshot()); err != nil {
+			return
+		}
+		// A journal is in place only once its snapshot is complete: a
+		// follower never sees a cut before the snapshot end.
+		snapEnd := int(whole.Offset())
+		want, wantErr := readEvents(whole)
+		n := max(min(int(cut), len(data)), snapEnd)
+		first, err := NewReader(bytes.NewReader(data[:n]), "journal.test", a)
+		if err != nil {
+			return // the cut is inside the header
+		}
+		got, err := readEvents(first)
+		pos, ok := first.Position()
+		if err != nil || !ok {
+			if wantErr == nil {
+				t.Fatalf("the prefix of %d bytes fails (%v, position %v), the whole file does not", n, err, ok)
+			}
+			return
+		}
+		rest, err := readEvents(Resume(bytes.NewReader(data[pos.Offset():]), "journal.test", a, pos))
+		got = append(got, rest...)
+		if (err != nil) != (wantErr != nil) {
+			t.Fatalf("in two reads: %v; in one: %v", err, wantErr)
+		}
+		if wantErr == nil && !slices.Equal(got, want) {
+			t.Fatalf("in two reads: %d events, in one: %d", len(got), len(want))
+		}
+	})
 }

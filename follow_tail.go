@@ -63,8 +63,10 @@ func (f *Follower[S, E, R]) recover(ctx context.Context, initial S) error {
 func (f *Follower[S, E, R]) poll(ctx context.Context) error {
 	rc, err := f.tail.OpenAt(ctx, store.Journal, 0)
 	if errors.Is(err, store.ErrNotExist) {
-		// No journal yet, or between the two renames of a rotation: nothing new is visible.
-		return nil
+		// No journal yet, or between the two renames of a rotation, or a
+		// writer stopped between them: the backup may hold the rest of the
+		// file the follower reads.
+		return f.pollBackup(ctx)
 	}
 	if err != nil {
 		return fmt.Errorf("prevayler: follow: %w", err)
@@ -89,6 +91,30 @@ func (f *Follower[S, E, R]) poll(ctx context.Context) error {
 		return nil // the writer closed it; a new writer will replace it
 	}
 	return f.tailFile(ctx, store.Journal, rc, n)
+}
+
+// pollBackup applies the rest of the file the follower reads if it is
+// now the backup. A missing backup, or another file, is nothing new.
+func (f *Follower[S, E, R]) pollBackup(ctx context.Context) error {
+	if !f.ts.pos.Valid() || f.ts.pos.Closed() {
+		return nil
+	}
+	rc, err := f.tail.OpenAt(ctx, store.Backup, 0)
+	if errors.Is(err, store.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("prevayler: follow: %w", err)
+	}
+	defer rc.Close()
+	hdr, n, err := journal.ReadHeader(rc, "journal"+store.Backup, f.p.aead)
+	if err != nil {
+		return fmt.Errorf("prevayler: follow: %w", err)
+	}
+	if hdr.FileID != f.ts.pos.FileID() {
+		return nil
+	}
+	return f.tailFile(ctx, store.Backup, rc, n)
 }
 
 // tailFile applies the events of file name after f.ts.pos; rc is the

@@ -324,3 +324,38 @@ func TestFollowConcurrentSnapshots(t *testing.T) {
 		t.Fatalf("stats %+v after %d snapshots", st, snapshots)
 	}
 }
+
+// TestFollowBackupOnly: a writer that stopped between the renames of a
+// rotation leaves its journal as the backup with no journal beside it;
+// the follower reads the rest of it there, then follows the next writer,
+// which recovers from it.
+func TestFollowBackupOnly(t *testing.T) {
+	newStore, path := localStore(t)
+	p := mustOpenTally(t, newStore(), prevayler.Options[ledger]{})
+	for v := int64(1); v <= 5; v++ {
+		mustHandle(t, p, v)
+	}
+	f := mustFollow(t, newStore(), time.Hour)
+	for v := int64(6); v <= 8; v++ {
+		mustHandle(t, p, v)
+	}
+	mustClose(t, p)
+	if err := os.Rename(path, path+".backup"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Refresh(context.Background()); err != nil || f.Seq() != 8 {
+		t.Fatalf("Refresh %v, seq %d, want 8 from the backup", err, f.Seq())
+	}
+	p = mustOpenTally(t, newStore(), prevayler.Options[ledger]{})
+	mustHandle(t, p, 9)
+	if err := f.Refresh(context.Background()); err != nil || f.Seq() != 9 {
+		t.Fatalf("Refresh %v, seq %d, want 9", err, f.Seq())
+	}
+	if s, seq := f.StateSeq(); checkPrefix(s, seq) != nil {
+		t.Fatalf("follower at %d: %v", seq, s.Seen)
+	}
+	if st := f.Stats(); st.Reloads != 0 {
+		t.Fatalf("stats %+v: want no reload", st)
+	}
+	mustClose(t, p)
+}

@@ -195,3 +195,34 @@ func TestFollowTakeover(t *testing.T) {
 		t.Fatalf("follower at %d: %v", seq, s.Seen)
 	}
 }
+
+// blindList is a memory store whose next List calls miss every file, as a
+// directory listing racing the renames of a rotation can miss both the
+// journal and the backup.
+type blindList struct {
+	*memstore.Store
+	blind int
+}
+
+func (s *blindList) List(ctx context.Context) ([]store.FileInfo, error) {
+	if s.blind > 0 {
+		s.blind--
+		return nil, nil
+	}
+	return s.Store.List(ctx)
+}
+
+// TestFollowListingMissesJournal: a listing that shows no journal does
+// not make the follower start from the initial state when there is one.
+func TestFollowListingMissesJournal(t *testing.T) {
+	st := memstore.New()
+	p := mustOpenTally(t, st, prevayler.Options[ledger]{})
+	defer p.Close()
+	for v := int64(1); v <= 3; v++ {
+		mustHandle(t, p, v)
+	}
+	f := mustFollow(t, &blindList{Store: st.Reopen(), blind: 1}, time.Hour)
+	if s, seq := f.StateSeq(); seq != 3 || checkPrefix(s, seq) != nil {
+		t.Fatalf("follower at %d after a blind listing, want 3", seq)
+	}
+}

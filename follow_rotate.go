@@ -23,7 +23,7 @@ type headerInfo struct {
 // When the files between are gone, it reloads from the live journal's
 // snapshot; when that one does not extend the follower's state, it stops
 // with ErrDiverged.
-func (f *Follower[S, E, R]) rotate(ctx context.Context, jhdr journal.Header) error {
+func (f *Follower[S, E, R]) rotate(ctx context.Context, jhdr journal.Header, last bool) error {
 	if err := f.checkCodec(jhdr, "journal"); err != nil {
 		return err
 	}
@@ -48,6 +48,11 @@ func (f *Follower[S, E, R]) rotate(ctx context.Context, jhdr journal.Header) err
 		}
 		next, ok := successor(files, f.ts.pos.FileID())
 		if !ok || next.hdr.BaseSeq > f.ts.seq {
+			if !last {
+				// The header and the listing were read at different
+				// moments; a rotation in between makes them disagree.
+				return errMoved
+			}
 			// The events between are gone (pruned archives), or were
 			// never written (a writer that restarted past them).
 			return f.reload(ctx, jhdr)
@@ -56,8 +61,15 @@ func (f *Follower[S, E, R]) rotate(ctx context.Context, jhdr journal.Header) err
 			return err
 		}
 	}
+	if !last {
+		return errMoved
+	}
 	return f.reload(ctx, jhdr)
 }
+
+// errMoved means a file was renamed or replaced while the follower read
+// the store: a new look at it sees it in its new place.
+var errMoved = fmt.Errorf("prevayler: follow: a journal file moved during the check: %w", store.ErrNotExist)
 
 func byID(files []headerInfo, id [16]byte) (headerInfo, bool) {
 	for _, h := range files {
@@ -153,7 +165,7 @@ func (f *Follower[S, E, R]) finish(ctx context.Context, h headerInfo) error {
 		return fmt.Errorf("prevayler: follow: %w", err)
 	}
 	if hdr.FileID != f.ts.pos.FileID() {
-		return fmt.Errorf("prevayler: follow: journal%s was replaced while the follower read it", h.name)
+		return fmt.Errorf("prevayler: follow: journal%s was replaced while the follower read it: %w", h.name, errMoved)
 	}
 	return f.tailFile(ctx, h.name, rc, n)
 }
@@ -173,7 +185,7 @@ func (f *Follower[S, E, R]) enter(ctx context.Context, h headerInfo) error {
 		return fmt.Errorf("prevayler: follow: read %s: %w", label, err)
 	}
 	if jr.Header().FileID != h.hdr.FileID {
-		return fmt.Errorf("prevayler: follow: %s was replaced while the follower read it", label)
+		return fmt.Errorf("prevayler: follow: %s was replaced while the follower read it: %w", label, errMoved)
 	}
 	from := f.ts.pos.FileID()
 	err = f.readEvents(jr, label, &f.ts, true)

@@ -42,15 +42,37 @@ func isStop(err error) bool {
 func (f *Follower[S, E, R]) recover(ctx context.Context, initial S) error {
 	f.initial = initial
 	f.ts = tailState[S]{state: initial, feed: &entryReader{}}
+	var err error
+	for range pollAttempts {
+		if err = f.recoverOnce(ctx, initial); !errors.Is(err, store.ErrNotExist) {
+			return err
+		}
+	}
+	return err
+}
+
+func (f *Follower[S, E, R]) recoverOnce(ctx context.Context, initial S) error {
 	listing, err := f.p.st.List(ctx)
 	if err != nil {
 		return fmt.Errorf("prevayler: follow: list journal files: %w", err)
 	}
-	cur := store.Classify(listing).Current()
-	if cur == nil {
-		return nil
+	name := store.Journal
+	if cur := store.Classify(listing).Current(); cur != nil {
+		name = cur.Name
 	}
-	ts, err := f.load(ctx, cur.Name, initial)
+	// A listing is not atomic: a rotation renaming files while it runs
+	// can hide both the journal and the backup, so the journal is opened
+	// even when the listing does not show it.
+	ts, err := f.load(ctx, name, initial)
+	if errors.Is(err, store.ErrNotExist) && name == store.Journal {
+		rc, lerr := f.tail.OpenAt(ctx, store.Backup, 0)
+		if errors.Is(lerr, store.ErrNotExist) {
+			return nil // an empty store
+		}
+		if lerr == nil {
+			rc.Close()
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -58,9 +80,23 @@ func (f *Follower[S, E, R]) recover(ctx context.Context, initial S) error {
 	return nil
 }
 
+// pollAttempts bounds how often one check looks at the store again when
+// a rotation moved files under it.
+const pollAttempts = 4
+
 // poll applies what the store holds beyond f.ts: the rest of the current
 // journal, or the journals that replaced it.
 func (f *Follower[S, E, R]) poll(ctx context.Context) error {
+	var err error
+	for i := range pollAttempts {
+		if err = f.pollOnce(ctx, i == pollAttempts-1); !errors.Is(err, store.ErrNotExist) {
+			return err
+		}
+	}
+	return err
+}
+
+func (f *Follower[S, E, R]) pollOnce(ctx context.Context, last bool) error {
 	rc, err := f.tail.OpenAt(ctx, store.Journal, 0)
 	if errors.Is(err, store.ErrNotExist) {
 		// No journal yet, or between the two renames of a rotation, or a
@@ -78,14 +114,7 @@ func (f *Follower[S, E, R]) poll(ctx context.Context) error {
 	}
 	if !f.ts.pos.Valid() || hdr.FileID != f.ts.pos.FileID() {
 		rc.Close()
-		// The writer may rename the backup to an archive while the
-		// follower reads it: a new listing finds it there.
-		for range 3 {
-			if err = f.rotate(ctx, hdr); !errors.Is(err, store.ErrNotExist) {
-				break
-			}
-		}
-		return err
+		return f.rotate(ctx, hdr, last)
 	}
 	if f.ts.pos.Closed() {
 		return nil // the writer closed it; a new writer will replace it

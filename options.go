@@ -41,7 +41,7 @@ func (d Durability) String() string {
 	return fmt.Sprintf("Durability(%d)", int(d))
 }
 
-// Options configure Open. The zero value is usable: a local journal named
+// Options configure Open and Follow. The zero value is usable: a local journal named
 // "journal" in the working directory, Durable, gob, plaintext.
 type Options[S any] struct {
 	// Store keeps the journal. nil: localstore.New(DefaultJournal).

@@ -59,7 +59,8 @@ type FollowerStats struct {
 //
 // ctx bounds the recovery only. The writer-only fields of Options
 // (Durability, SyncInterval, Clock, snapshots, KeepArchives) are ignored.
-// The store must implement store.Tailer; the follower closes it on Close.
+// The store must implement store.Tailer; the follower closes it on Close,
+// so a writer in the same process needs a store value of its own.
 func Follow[S, E, R any](ctx context.Context, h Handler[S, E, R], opts Options[S]) (*Follower[S, E, R], error) {
 	if h == nil {
 		return nil, errors.New("prevayler: nil handler")

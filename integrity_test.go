@@ -288,50 +288,50 @@ func TestSeqAcrossRestarts(t *testing.T) {
 // unregistered is never given to gob.Register.
 type unregistered struct{ N int }
 
-type bag struct{ Items []any }
+type itemBag struct{ Items []any }
 
-type put struct {
+type putEv struct {
 	N   int
 	Odd bool
 }
 
-func putItem(s bag, e put, _ time.Time) (bag, int, error) {
+func putItemEv(s itemBag, e putEv, _ time.Time) (itemBag, int, error) {
 	if e.Odd {
-		return bag{Items: append(slices.Clip(s.Items), unregistered{e.N})}, len(s.Items), nil
+		return itemBag{Items: append(slices.Clip(s.Items), unregistered{e.N})}, len(s.Items), nil
 	}
-	return bag{Items: append(slices.Clip(s.Items), e.N)}, len(s.Items), nil
+	return itemBag{Items: append(slices.Clip(s.Items), e.N)}, len(s.Items), nil
 }
 
 func init() { gob.Register(0) }
 
-// Item 5: an accepted event put into the state a value gob cannot
+// Item 5: an accepted event putEv into the state a value gob cannot
 // encode; the next Open used to fail writing its snapshot, for ever.
 func TestOpenWithUnencodableState(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "journal")
 	var logs bytes.Buffer
-	opts := prevayler.Options[bag]{
+	opts := prevayler.Options[itemBag]{
 		Store:        localstore.New(path),
 		KeepArchives: 1,
 		Logger:       slog.New(slog.NewTextHandler(&logs, nil)),
 	}
-	openBag := func() *prevayler.Prevayler[bag, put, int] {
+	openBag := func() *prevayler.Prevayler[itemBag, putEv, int] {
 		t.Helper()
 		opts.Store = localstore.New(path)
-		p, err := prevayler.Open(context.Background(), putItem, opts)
+		p, err := prevayler.Open(context.Background(), putItemEv, opts)
 		if err != nil {
 			t.Fatalf("Open: %v", err)
 		}
 		return p
 	}
-	handle := func(p *prevayler.Prevayler[bag, put, int], e put) {
+	handle := func(p *prevayler.Prevayler[itemBag, putEv, int], e putEv) {
 		t.Helper()
 		if _, err := p.Handle(context.Background(), e); err != nil {
 			t.Fatal(err)
 		}
 	}
 	p := openBag()
-	handle(p, put{N: 1})
-	handle(p, put{N: 2, Odd: true})
+	handle(p, putEv{N: 1})
+	handle(p, putEv{N: 2, Odd: true})
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -344,7 +344,7 @@ func TestOpenWithUnencodableState(t *testing.T) {
 			t.Fatalf("round %d: the log does not name the type: %s", round, logs.String())
 		}
 		logs.Reset()
-		handle(p, put{N: 10 + round})
+		handle(p, putEv{N: 10 + round})
 		if err := p.Close(); err != nil {
 			t.Fatal(err)
 		}

@@ -87,6 +87,15 @@ type Options[S any] struct {
 	SnapshotBytes    int64
 	SnapshotInterval time.Duration
 
+	// CheckState, if true, encodes and decodes the recovered state once at
+	// Open, before anything is written, and fails Open with an error
+	// matching ErrUnencodable, naming the first difference, unless the
+	// state comes back equal (nil and empty slices and maps count as
+	// equal). It catches what the codec silently leaves out, such as the
+	// unexported fields gob and JSON do not store, at the cost of one
+	// more encoding of the state at start-up.
+	CheckState bool
+
 	// KeepArchives, if positive, removes all but the newest KeepArchives
 	// archives (journal.backup-<timestamp>) after each snapshot and at
 	// start-up. Zero keeps them all.

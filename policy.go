@@ -26,7 +26,7 @@ func (p *Prevayler[S, E, R]) snapshotDue(now time.Time) bool {
 	c, pol := &p.stats, p.policy
 	events := c.eventsSinceSnap.Load()
 	switch {
-	case events == 0:
+	case events == 0, !c.snapshotRetryDue(now):
 		return false
 	case pol.every > 0 && events >= pol.every:
 		return true
@@ -82,7 +82,8 @@ func (p *Prevayler[S, E, R]) policyLoop() {
 		if p.w.err() != nil {
 			return // the instance is stopped: nothing to snapshot, nothing to log again
 		}
-		if err := p.Snapshot(ctx); err != nil && !errors.Is(err, ErrClosed) && ctx.Err() == nil {
+		// Snapshot logs a state that cannot be encoded as an ERROR itself.
+		if err := p.Snapshot(ctx); err != nil && !errors.Is(err, ErrClosed) && !errors.Is(err, ErrUnencodable) && ctx.Err() == nil {
 			p.log.Warn("prevayler: automatic snapshot failed", "err", err)
 		}
 	}

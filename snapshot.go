@@ -2,6 +2,7 @@ package prevayler
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/prevayler-go/prevayler/internal/journal"
@@ -15,10 +16,30 @@ import (
 // Writers are not blocked while the state is encoded: events go on into
 // the old journal and are copied to the new one. They wait only for the
 // final switch (a few syncs and renames). A crash at any moment of a
-// snapshot loses no acknowledged event. One snapshot runs at a time.
+// snapshot loses no acknowledged event. One snapshot runs at a time: a
+// second waits for the first, or for ctx to end.
+//
+// If the state cannot be encoded the error matches ErrUnencodable and
+// names the type; the system goes on journaling events (see
+// Stats.SnapshotError).
 func (p *Prevayler[S, E, R]) Snapshot(ctx context.Context) error {
-	p.snapMu.Lock()
-	defer p.snapMu.Unlock()
+	err := p.snapshot(ctx)
+	p.snapshotFailed(ctx, err)
+	return err
+}
+
+func (p *Prevayler[S, E, R]) snapshot(ctx context.Context) error {
+	// Before waiting for another snapshot, which may itself wait for the
+	// handler that called us.
+	if err := p.probeApply("Snapshot"); err != nil {
+		return err
+	}
+	select {
+	case p.snapSem <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("prevayler: snapshot: waiting for the running one: %w", ctx.Err())
+	}
+	defer func() { <-p.snapSem }()
 
 	p.mu.Lock()
 	if err := p.refuseLocked(); err != nil || p.st == nil {

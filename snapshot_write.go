@@ -50,22 +50,15 @@ func (p *Prevayler[S, E, R]) encodeSnapshot(ctx context.Context, w store.Writer,
 	}
 	out = &syncingWriter{ctx: ctx, w: w, out: out}
 	sw := journal.NewSnapshotWriter(out, framer, 0)
-	if err := encodeSafely(func() Encoder { return p.codec.NewEncoder(sw) }, &state); err != nil {
-		if ctx.Err() != nil || sw.Err() != nil {
-			return err // the store failed, or the caller gave up: not the state
+	rec := &writeRecorder{w: sw}
+	if err := encodeSafely(func() Encoder { return p.codec.NewEncoder(rec) }, &state); err != nil {
+		if rec.err == nil { // the codec's own failure, not the store's
+			return unencodable(err)
 		}
-		return &stateEncodeError{err: err}
+		return fmt.Errorf("encode state: %w", err)
 	}
 	return sw.Close()
 }
-
-// stateEncodeError says that the codec could not encode the state (a type
-// gob was never told of, a value JSON cannot hold...), as opposed to a
-// failure of the store.
-type stateEncodeError struct{ err error }
-
-func (e *stateEncodeError) Error() string { return "encode state: " + e.err.Error() }
-func (e *stateEncodeError) Unwrap() error { return e.err }
 
 // encodeSafely and decodeSafely turn a panic of the codec (or of a type's
 // own GobEncode, MarshalJSON...) into an error. They make the encoder or
@@ -89,6 +82,21 @@ func decodeSafely(d *Decoder, newDec func() Decoder, v any) (err error) {
 		*d = newDec()
 	}
 	return (*d).Decode(v)
+}
+
+// writeRecorder keeps the first error of its writer, so that an encoding
+// error can be told from a failure of the store underneath.
+type writeRecorder struct {
+	w   io.Writer
+	err error
+}
+
+func (r *writeRecorder) Write(b []byte) (int, error) {
+	n, err := r.w.Write(b)
+	if err != nil && r.err == nil {
+		r.err = err
+	}
+	return n, err
 }
 
 // snapshotSyncEvery is how many bytes of a snapshot are written between
@@ -133,5 +141,3 @@ func (t throttledWriter) Write(b []byte) (int, error) {
 	return t.w.Write(b)
 }
 
-// noteUnencodable records that the state could not be encoded.
-func (p *Prevayler[S, E, R]) noteUnencodable(e *stateEncodeError) { p.unencodable.Store(e) }

@@ -49,17 +49,21 @@ func (p *Prevayler[S, E, R]) startUp(ctx context.Context, initial S) (S, error) 
 	}
 	p.lastAt = last.at
 
+	if p.check {
+		if err := checkRoundTrip(p.codec, state); err != nil {
+			return initial, err
+		}
+	}
 	info := journal.FileInfo{BaseSeq: last.seq, BaseTime: last.at, PrevFileID: last.fileID}
 	tmp, w, framer, err := p.writeSnapshot(ctx, state, info)
-	var unencodable *stateEncodeError
-	if errors.As(err, &unencodable) && cur != nil {
+	if errors.Is(err, ErrUnencodable) && cur != nil {
 		// The handler accepted what the codec cannot encode. Refusing to
 		// start would stop the application until its code changes; a
 		// journal that continues this one without a snapshot keeps every
 		// event, at the price of a longer start-up until a snapshot works.
 		p.log.Error("prevayler: the recovered state cannot be encoded; starting a journal that continues the current one without a snapshot",
-			"err", unencodable.err, "file", "journal"+cur.Name)
-		p.noteUnencodable(unencodable)
+			"err", err, "file", "journal"+cur.Name)
+		p.snapshotFailed(ctx, err)
 		info.Continuation = true
 		tmp, w, framer, err = p.writeSnapshot(ctx, state, info)
 	}

@@ -43,6 +43,7 @@ type journalWriter struct {
 	pendingN   int         // events in pending
 	cur        *batch      // whom to tell when pending is written
 	syncWait   *batch      // Sync callers waiting for the writer's goroutine
+	closed     bool        // close answered the last Sync: later ones get ErrClosed
 	capture    *capture    // non-nil while a snapshot collects the events after its cut
 	gatherWant int         // the loop waits for this many pending events
 	spare      []byte      // a drained pending buffer, for reuse
@@ -114,7 +115,8 @@ func (w *journalWriter) start(jw store.Writer, f *journal.Framer) {
 	w.fileSeq, w.fileAt = h.BaseSeq, h.BaseTime
 	w.setJournal(jw, f)
 	w.loopDone.Add(1)
-	go w.loop()
+	// Decided here: the loop must not read what setJournal changes.
+	go w.loop(w.syncEvery > 0 && !w.durable && !w.remote)
 }
 
 // setJournal makes jw the live journal. The caller holds wsem, or nobody

@@ -10,10 +10,10 @@ import (
 // the events of callers that do not write themselves, and serves Sync
 // calls that may stop waiting. Events that arrive while a batch is being
 // synced form the next batch: that is the group commit.
-func (w *journalWriter) loop() {
+func (w *journalWriter) loop(background bool) {
 	defer w.loopDone.Done()
 	var tick <-chan time.Time
-	if w.syncEvery > 0 && !w.durable && !w.remote {
+	if background {
 		t := time.NewTicker(w.syncEvery)
 		defer t.Stop()
 		tick = t.C
@@ -130,6 +130,10 @@ func (w *journalWriter) sync(ctx context.Context) error {
 		return w.syncLocked(ctx, sealOpen)
 	}
 	w.lock.Lock()
+	if w.closed {
+		w.lock.Unlock()
+		return ErrClosed
+	}
 	if w.syncWait == nil {
 		w.syncWait = &batch{done: make(chan struct{})}
 	}
@@ -151,6 +155,18 @@ func (w *journalWriter) close() error {
 	err := w.syncLocked(context.Background(), sealClosed)
 	w.unlockWriter()
 	w.stopLoop()
+	// The loop may have taken stop over a kick: answer a Sync it left
+	// waiting. No event was appended after the sync above, so its outcome
+	// is that Sync's too.
+	w.lock.Lock()
+	w.closed = true
+	sw := w.syncWait
+	w.syncWait = nil
+	w.lock.Unlock()
+	if sw != nil {
+		sw.err = err
+		close(sw.done)
+	}
 	if cerr := w.jw.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("prevayler: close journal: %w", cerr)
 	}

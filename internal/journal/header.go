@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/cipher"
 	"errors"
@@ -55,6 +56,18 @@ func encodeHeader(h Header, aead cipher.AEAD) []byte {
 // readHeader reads and checks the header. It returns the header and its
 // size in bytes.
 func readHeader(br io.Reader, name string, aead cipher.AEAD) (Header, int64, error) {
+	return parseHeader(br, name, aead, false)
+}
+
+// PeekHeader reads and checks the header of the file r without a key: for
+// an encrypted file, the fields before the key check are returned as they
+// are (their checksum matched), and the key is not checked.
+func PeekHeader(r io.Reader, name string) (Header, error) {
+	h, _, err := parseHeader(bufio.NewReaderSize(r, 4096+16), name, nil, true)
+	return h, err
+}
+
+func parseHeader(br io.Reader, name string, aead cipher.AEAD, peek bool) (Header, int64, error) {
 	corrupt := func(off int, format string, args ...any) (Header, int64, error) {
 		return Header{}, 0, &CorruptError{Name: name, Offset: int64(off), Reason: fmt.Sprintf(format, args...)}
 	}
@@ -169,6 +182,7 @@ func readHeader(br io.Reader, name string, aead cipher.AEAD) (Header, int64, err
 	}
 
 	switch {
+	case peek:
 	case h.Encrypted && aead == nil:
 		return Header{}, 0, keyError(name, "the journal is encrypted and no key was given")
 	case !h.Encrypted && aead != nil:

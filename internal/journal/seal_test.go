@@ -171,3 +171,16 @@ func TestContinuation(t *testing.T) {
 		t.Fatal("a continuation without a predecessor was accepted")
 	}
 }
+
+// TestPeekHeader reads an encrypted file's header without its key, and
+// still refuses a damaged one.
+func TestPeekHeader(t *testing.T) {
+	b := build(t, spec{aead: std(t), snapshot: []byte("s"), batches: batches(1, 1), info: FileInfo{BaseSeq: 9, PrevFileID: [16]byte{3}}})
+	h, err := PeekHeader(bytes.NewReader(b.data), "journal.test")
+	if err != nil || !h.Encrypted || h.BaseSeq != 9 || h.PrevFileID != ([16]byte{3}) || h.FileID != b.header.FileID {
+		t.Fatalf("PeekHeader = %+v, %v", h, err)
+	}
+	if _, err := PeekHeader(bytes.NewReader(flip(b.data, 20, 1)), "journal.test"); err == nil {
+		t.Fatal("a damaged header was accepted")
+	}
+}

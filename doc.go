@@ -87,6 +87,15 @@
 // ErrLocked (local store) or takes it over, fencing the first with ErrFenced
 // (S3 store).
 //
+// # Followers
+//
+// Follow opens a read-only copy of the state that follows a writer's
+// journal, in this process or another: it takes no lock, writes nothing,
+// and applies the journaled events as they become visible, every
+// Options.FollowInterval. Its state is always the writer's after some
+// prefix of the journal; Seq and WaitFor let a client read its own
+// writes. See Follower.
+//
 // # Time
 //
 // The handler's time comes from Options.Clock (default time.Now), in UTC,

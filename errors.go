@@ -55,6 +55,12 @@ var (
 	// Options.CheckState, Open fails with it when the state does not come
 	// back equal from encoding and decoding.
 	ErrUnencodable = errors.New("the state cannot be encoded")
+
+	// ErrDiverged stops a Follower whose state the journal no longer
+	// extends: the journal was restored or copied over with one that
+	// starts before the follower's Seq and does not descend from the file
+	// the follower read. Follow again to start from the journal as it is.
+	ErrDiverged = errors.New("prevayler: the journal no longer extends the follower's state")
 )
 
 // PanicError is the error Handle returns when the handler panics. The

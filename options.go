@@ -41,7 +41,7 @@ func (d Durability) String() string {
 	return fmt.Sprintf("Durability(%d)", int(d))
 }
 
-// Options configure Open. The zero value is usable: a local journal named
+// Options configure Open and Follow. The zero value is usable: a local journal named
 // "journal" in the working directory, Durable, gob, plaintext.
 type Options[S any] struct {
 	// Store keeps the journal. nil: localstore.New(DefaultJournal).
@@ -100,6 +100,11 @@ type Options[S any] struct {
 	// archives (journal.backup-<timestamp>) after each snapshot and at
 	// start-up. Zero keeps them all.
 	KeepArchives int
+
+	// FollowInterval is, for Follow only, how often the store is checked
+	// for new events. Zero: the store's default (store.Tailer's
+	// PollInterval: 100 ms local, about 1 s S3).
+	FollowInterval time.Duration
 }
 
 // DefaultSyncInterval is the background sync interval of a Buffered

@@ -36,6 +36,7 @@
 //	reader.go           Reader: header, frame reading, errors
 //	reader_frames.go    Reader: the snapshot, events and damage rules
 //	scan.go             the search for a synced frame or seal after damage
+//	resume.go           ReadHeader, Position and Resume: reading a file as it grows
 //	errors.go           CorruptError, Torn, key errors
 //
 // testdata holds small journals, good and bad, that pin the format; see

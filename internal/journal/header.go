@@ -55,7 +55,7 @@ func encodeHeader(h Header, aead cipher.AEAD) []byte {
 
 // readHeader reads and checks the header. It returns the header and its
 // size in bytes.
-func readHeader(br *bufio.Reader, name string, aead cipher.AEAD) (Header, int64, error) {
+func readHeader(br io.Reader, name string, aead cipher.AEAD) (Header, int64, error) {
 	return parseHeader(br, name, aead, false)
 }
 
@@ -67,7 +67,7 @@ func PeekHeader(r io.Reader, name string) (Header, error) {
 	return h, err
 }
 
-func parseHeader(br *bufio.Reader, name string, aead cipher.AEAD, peek bool) (Header, int64, error) {
+func parseHeader(br io.Reader, name string, aead cipher.AEAD, peek bool) (Header, int64, error) {
 	corrupt := func(off int, format string, args ...any) (Header, int64, error) {
 		return Header{}, 0, &CorruptError{Name: name, Offset: int64(off), Reason: fmt.Sprintf(format, args...)}
 	}

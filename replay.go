@@ -3,13 +3,11 @@ package prevayler
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/prevayler-go/prevayler/internal/journal"
-	"github.com/prevayler-go/prevayler/store"
 )
 
 // replay rebuilds the state from one journal file, streaming it.
@@ -25,24 +23,13 @@ func (p *Prevayler[S, E, R]) replay(ctx context.Context, name string, size int64
 	if err != nil {
 		return initial, fmt.Errorf("prevayler: read %s: %w", label, err)
 	}
-	if got := jr.Header().Codec; got != p.codec.Name() {
-		return initial, fmt.Errorf("prevayler: %s was written with codec %q, Options.Codec is %q", label, got, p.codec.Name())
+	codec, chunked := headerFormat(jr.Header())
+	if codec != p.codec.Name() {
+		return initial, fmt.Errorf("prevayler: %s was written with codec %q, Options.Codec is %q", label, codec, p.codec.Name())
 	}
-	var state S
-	// A reader of our own, so that what the codec reads ahead is visible.
-	snap := bufio.NewReader(jr.Snapshot())
-	var sdec Decoder
-	if err := decodeSafely(&sdec, func() Decoder { return p.codec.NewDecoder(snap) }, &state); err != nil {
-		if errors.Is(err, store.ErrCorrupt) {
-			return initial, fmt.Errorf("prevayler: read %s: %w", label, err)
-		}
-		return initial, fmt.Errorf("prevayler: decode snapshot of %s (state type changed?): %w", label, err)
-	}
-	if n, err := io.Copy(io.Discard, snap); err != nil || n > 0 {
-		if err == nil {
-			err = fmt.Errorf("%d bytes left after the state", n)
-		}
-		return initial, fmt.Errorf("prevayler: snapshot of %s: %w", label, err)
+	state, err := p.decodeSnapshot(jr, label, chunked, size)
+	if err != nil {
+		return initial, err
 	}
 
 	start := time.Now()

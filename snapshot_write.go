@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"reflect"
 	"runtime/debug"
 
 	"github.com/prevayler-go/prevayler/internal/journal"
@@ -13,7 +14,8 @@ import (
 // writeSnapshot writes a new journal holding state under a temporary name
 // and syncs it. The writer stays open for the events that follow.
 func (p *Prevayler[S, E, R]) writeSnapshot(ctx context.Context, state S) (string, store.Writer, *journal.Framer, error) {
-	framer, err := journal.NewFramer(p.codec.Name(), p.aead)
+	how := p.snapshotHow(&state)
+	framer, err := newJournalFramer(p.codec.Name(), p.aead, how.chunked())
 	if err != nil {
 		return "", nil, nil, fmt.Errorf("prevayler: new journal: %w", err)
 	}
@@ -22,7 +24,7 @@ func (p *Prevayler[S, E, R]) writeSnapshot(ctx context.Context, state S) (string
 	if err != nil {
 		return "", nil, nil, fmt.Errorf("prevayler: create %q: %w", tmp, err)
 	}
-	err = p.encodeSnapshot(ctx, w, framer, state)
+	err = p.encodeSnapshot(ctx, w, framer, &state, how)
 	if err == nil {
 		err = w.Sync(ctx)
 	}
@@ -34,7 +36,22 @@ func (p *Prevayler[S, E, R]) writeSnapshot(ctx context.Context, state S) (string
 	return tmp, w, framer, nil
 }
 
-func (p *Prevayler[S, E, R]) encodeSnapshot(ctx context.Context, w store.Writer, framer *journal.Framer, state S) error {
+// snapshotHow says how a state's snapshot is written.
+type snapshotHow struct {
+	byState bool        // by the state's EncodeChunks
+	split   *splitState // else by the library's pieces, if not nil
+}
+
+func (h snapshotHow) chunked() bool { return h.byState || h.split != nil }
+
+func (p *Prevayler[S, E, R]) snapshotHow(state *S) snapshotHow {
+	if chunksItself(reflect.TypeFor[S]()) {
+		return snapshotHow{byState: true}
+	}
+	return snapshotHow{split: planSplit(p.codec, state)}
+}
+
+func (p *Prevayler[S, E, R]) encodeSnapshot(ctx context.Context, w store.Writer, framer *journal.Framer, state *S, how snapshotHow) error {
 	if _, err := w.Write(framer.AppendHeader(nil)); err != nil {
 		return err
 	}
@@ -44,10 +61,43 @@ func (p *Prevayler[S, E, R]) encodeSnapshot(ctx context.Context, w store.Writer,
 	}
 	out = &syncingWriter{ctx: ctx, w: w, out: out}
 	sw := journal.NewSnapshotWriter(out, framer, 0)
-	if err := encodeSafely(func() Encoder { return p.codec.NewEncoder(sw) }, &state); err != nil {
+	var err error
+	if how.chunked() {
+		err = p.encodeChunks(sw, state, how)
+	} else {
+		err = encodeSafely(func() Encoder { return p.codec.NewEncoder(sw) }, state)
+	}
+	if err != nil {
 		return fmt.Errorf("encode state: %w", err)
 	}
 	return sw.Close()
+}
+
+// encodeChunks writes the chunks of a chunked snapshot: the plan, then
+// those of the state's EncodeChunks or of the library's split.
+func (p *Prevayler[S, E, R]) encodeChunks(sw *journal.SnapshotWriter, state *S, how snapshotHow) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &PanicError{Value: r, Stack: debug.Stack()}
+		}
+	}()
+	sink := newChunkSink(p.codec, sw)
+	plan := chunkPlan{ByState: how.byState}
+	if how.split != nil {
+		plan = how.split.plan()
+	}
+	if err := sink.put(&plan); err != nil {
+		return err
+	}
+	if how.byState {
+		err = any(*state).(ChunkEncoder).EncodeChunks(sink.put)
+	} else {
+		err = how.split.encode(sink)
+	}
+	if err == nil {
+		err = sink.err // put failed, and EncodeChunks went on regardless
+	}
+	return err
 }
 
 // encodeSafely and decodeSafely turn a panic of the codec (or of a type's

@@ -32,6 +32,7 @@ func Run(ctx context.Context, opts Options) (*Results, error) {
 		r.runReads,
 		r.runReplays,
 		r.runSnapshots,
+		r.runMemory,
 		r.runS3,
 		r.runS3Latency,
 	}

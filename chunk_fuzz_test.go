@@ -98,7 +98,7 @@ func FuzzChunkedSnapshot(f *testing.F) {
 	f.Add(seedChunks(f, fuzzChunky{Parts: [][]int64{{1}, {2, 3}}}))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		framer, err := newJournalFramer(Gob.Name(), nil, true)
+		framer, err := journal.NewFramer(Gob.Name(), nil, journal.FileInfo{Chunked: true})
 		if err != nil {
 			t.Fatal(err)
 		}

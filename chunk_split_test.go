@@ -24,7 +24,7 @@ type (
 		V    []int64
 		At   time.Time // gob encodes it itself: never walked
 	}
-	nested struct {
+	nestedState struct {
 		Inner struct {
 			Keys  map[int32]string
 			Count int
@@ -75,7 +75,7 @@ func TestLargeFieldsAreSplit(t *testing.T) {
 	for i := range big.V {
 		big.V[i] = int64(i) * 7919 << (i % 40)
 	}
-	var nest nested
+	var nest nestedState
 	nest.Inner.Keys = make(map[int32]string, 70_000)
 	for i := range 70_000 {
 		nest.Inner.Keys[int32(i*3)] = string(rune('a' + i%26))
@@ -99,7 +99,7 @@ func TestLargeFieldsAreSplit(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Fatal("the recovered state differs from the one written")
 		}
-		if prevayler.SnapshotChunked(h) != chunked {
+		if h.Chunked != chunked {
 			t.Fatalf("snapshot chunked: %v, want %v", !chunked, chunked)
 		}
 	}
@@ -111,10 +111,10 @@ func TestLargeFieldsAreSplit(t *testing.T) {
 		got, h := snapshotRoundTrip(t, big, prevayler.Options[bigSlice]{Encryption: key})
 		check(t, got, big, h, true)
 	})
-	t.Run("nested", func(t *testing.T) {
+	t.Run("nestedState", func(t *testing.T) {
 		want := nest
 		want.skip = nil
-		got, h := snapshotRoundTrip(t, nest, prevayler.Options[nested]{})
+		got, h := snapshotRoundTrip(t, nest, prevayler.Options[nestedState]{})
 		check(t, got, want, h, true)
 	})
 	t.Run("root slice", func(t *testing.T) {

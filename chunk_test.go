@@ -98,13 +98,13 @@ func TestStateEncodesItselfInChunks(t *testing.T) {
 	want.Parts[1] = nil // gob decodes an empty slice as nil
 	t.Run("gob", func(t *testing.T) {
 		got, h := snapshotRoundTrip(t, s, prevayler.Options[chunky]{})
-		if !reflect.DeepEqual(got, want) || !prevayler.SnapshotChunked(h) {
-			t.Fatalf("got %+v (chunked %v), want %+v, chunked", got, prevayler.SnapshotChunked(h), want)
+		if !reflect.DeepEqual(got, want) || !h.Chunked {
+			t.Fatalf("got %+v (chunked %v), want %+v, chunked", got, h.Chunked, want)
 		}
 	})
 	t.Run("encrypted", func(t *testing.T) {
 		got, h := snapshotRoundTrip(t, s, prevayler.Options[chunky]{Encryption: newAEAD(t, 3)})
-		if !reflect.DeepEqual(got, want) || !prevayler.SnapshotChunked(h) {
+		if !reflect.DeepEqual(got, want) || !h.Chunked {
 			t.Fatalf("got %+v, want %+v, chunked", got, want)
 		}
 	})
@@ -113,21 +113,21 @@ func TestStateEncodesItselfInChunks(t *testing.T) {
 		got, h := snapshotRoundTrip(t, s, prevayler.Options[chunky]{Codec: prevayler.JSON})
 		jsonWant := s
 		jsonWant.Parts = testParts() // JSON keeps the empty slice
-		if !reflect.DeepEqual(got, jsonWant) || !prevayler.SnapshotChunked(h) {
+		if !reflect.DeepEqual(got, jsonWant) || !h.Chunked {
 			t.Fatalf("got %+v, want %+v, chunked", got, jsonWant)
 		}
 	})
 	t.Run("pointer state", func(t *testing.T) {
 		got, h := snapshotRoundTrip(t, chunkyPtr(&s), prevayler.Options[chunkyPtr]{})
-		if got == nil || !reflect.DeepEqual(*got, want) || !prevayler.SnapshotChunked(h) {
+		if got == nil || !reflect.DeepEqual(*got, want) || !h.Chunked {
 			t.Fatalf("got %+v, want %+v, chunked", got, want)
 		}
 	})
 	t.Run("encoder alone does not count", func(t *testing.T) {
 		e := encodeOnly{V: []int64{1, 2}}
 		got, h := snapshotRoundTrip(t, e, prevayler.Options[encodeOnly]{})
-		if !reflect.DeepEqual(got, e) || prevayler.SnapshotChunked(h) {
-			t.Fatalf("got %+v (chunked %v), want %+v, whole", got, prevayler.SnapshotChunked(h), e)
+		if !reflect.DeepEqual(got, e) || h.Chunked {
+			t.Fatalf("got %+v (chunked %v), want %+v, whole", got, h.Chunked, e)
 		}
 	})
 }

@@ -12,10 +12,16 @@ import (
 )
 
 // writeSnapshot writes a new journal holding state under a temporary name
-// and syncs it. The writer stays open for the events that follow.
-func (p *Prevayler[S, E, R]) writeSnapshot(ctx context.Context, state S) (string, store.Writer, *journal.Framer, error) {
-	how := p.snapshotHow(&state)
-	framer, err := newJournalFramer(p.codec.Name(), p.aead, how.chunked())
+// and syncs it. The writer stays open for the events that follow. info
+// places it in the journal's history; for a continuation (info says so)
+// the state is not written.
+func (p *Prevayler[S, E, R]) writeSnapshot(ctx context.Context, state S, info journal.FileInfo) (string, store.Writer, *journal.Framer, error) {
+	var how snapshotHow
+	if !info.Continuation {
+		how = p.snapshotHow(&state)
+	}
+	info.Chunked = how.chunked()
+	framer, err := journal.NewFramer(p.codec.Name(), p.aead, info)
 	if err != nil {
 		return "", nil, nil, fmt.Errorf("prevayler: new journal: %w", err)
 	}
@@ -24,7 +30,11 @@ func (p *Prevayler[S, E, R]) writeSnapshot(ctx context.Context, state S) (string
 	if err != nil {
 		return "", nil, nil, fmt.Errorf("prevayler: create %q: %w", tmp, err)
 	}
-	err = p.encodeSnapshot(ctx, w, framer, &state, how)
+	if info.Continuation {
+		_, err = w.Write(framer.AppendHeader(nil))
+	} else {
+		err = p.encodeSnapshot(ctx, w, framer, &state, how)
+	}
 	if err == nil {
 		err = w.Sync(ctx)
 	}
@@ -60,7 +70,8 @@ func (p *Prevayler[S, E, R]) encodeSnapshot(ctx context.Context, w store.Writer,
 		out = throttledWriter{ctx: ctx, w: w, th: th}
 	}
 	out = &syncingWriter{ctx: ctx, w: w, out: out}
-	sw := journal.NewSnapshotWriter(out, framer, 0)
+	rec := &writeRecorder{w: out}
+	sw := journal.NewSnapshotWriter(rec, framer, 0)
 	var err error
 	if how.chunked() {
 		err = p.encodeChunks(sw, state, how)
@@ -68,6 +79,9 @@ func (p *Prevayler[S, E, R]) encodeSnapshot(ctx context.Context, w store.Writer,
 		err = encodeSafely(func() Encoder { return p.codec.NewEncoder(sw) }, state)
 	}
 	if err != nil {
+		if rec.err == nil { // the codec's or the state's own failure, not the store's
+			return unencodable(err)
+		}
 		return fmt.Errorf("encode state: %w", err)
 	}
 	return sw.Close()
@@ -122,6 +136,21 @@ func decodeSafely(d *Decoder, newDec func() Decoder, v any) (err error) {
 		*d = newDec()
 	}
 	return (*d).Decode(v)
+}
+
+// writeRecorder keeps the first error of its writer, so that an encoding
+// error can be told from a failure of the store underneath.
+type writeRecorder struct {
+	w   io.Writer
+	err error
+}
+
+func (r *writeRecorder) Write(b []byte) (int, error) {
+	n, err := r.w.Write(b)
+	if err != nil && r.err == nil {
+		r.err = err
+	}
+	return n, err
 }
 
 // snapshotSyncEvery is how many bytes of a snapshot are written between

@@ -15,7 +15,7 @@ func TestSnapshotChunks(t *testing.T) {
 			if name == "gcm" {
 				aead = std(t)
 			}
-			f, err := NewFramer("test", aead)
+			f, err := NewFramer("test", aead, FileInfo{Chunked: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -74,7 +74,7 @@ func TestSnapshotChunks(t *testing.T) {
 }
 
 func TestSnapshotChunkRestOfARead(t *testing.T) {
-	f, err := NewFramer("test", nil)
+	f, err := NewFramer("test", nil, FileInfo{Chunked: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestSnapshotChunkRestOfARead(t *testing.T) {
 }
 
 func TestSnapshotChunkTruncated(t *testing.T) {
-	f, err := NewFramer("test", nil)
+	f, err := NewFramer("test", nil, FileInfo{Chunked: true})
 	if err != nil {
 		t.Fatal(err)
 	}

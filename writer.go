@@ -223,10 +223,16 @@ func (w *journalWriter) wait(ctx context.Context, g *group, alone bool) error {
 			break
 		}
 		if !w.tryLockWriter() {
+			ch := g.register()
+			if ch == nil {
+				break
+			}
 			select {
-			case <-g.done():
+			case <-ch:
+				g.unregister(ch)
 				return g.wait(ctx)
 			case w.wsem <- struct{}{}:
+				g.unregister(ch)
 			}
 		}
 		if !g.finished.Load() {

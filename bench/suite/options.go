@@ -56,7 +56,7 @@ type Options struct {
 
 	// Only, if set, selects the points to run by their names, such as
 	// "durable/pebble/64", "reads/SQLite", "replay/1000000/model",
-	// "snapshot/radix", "memory/slice", "s3/durable/16", "s3latency/30ms/durable/64",
+	// "snapshot/radix", "memory/slice", "allocs/durable/gob", "s3/durable/16", "s3latency/30ms/durable/64",
 	// "s3latency/30ms/loss", "s3latency/0ms/cold/1000".
 	Only *regexp.Regexp
 

@@ -124,6 +124,17 @@ func (m Memory) SnapAllocRatio() float64 { return float64(m.SnapAlloc) / float64
 func (m Memory) OpenRSSRatio() float64   { return float64(m.OpenPeakRSS) / float64(m.StateBytes) }
 func (m Memory) SnapRSSRatio() float64   { return float64(m.SnapPeakRSS) / float64(m.StateBytes) }
 
+// Allocs is what one caller's Handle allocated per event, with a handler
+// that allocates nothing.
+type Allocs struct {
+	Mode           string // Durable or Buffered
+	Codec          string
+	Events         int
+	AllocsPerEvent float64
+	BytesPerEvent  float64
+	EventsPerSec   float64
+}
+
 // Results are everything one run measured.
 type Results struct {
 	Started   time.Time
@@ -136,6 +147,7 @@ type Results struct {
 	Replays   []Replay
 	Snaps     []Snapshot
 	Memory    []Memory
+	Allocs    []Allocs
 	S3        *S3Results
 	S3Latency *S3LatencyResults
 	Failures  []string // workloads or systems that failed, with the error

@@ -33,6 +33,7 @@ func Run(ctx context.Context, opts Options) (*Results, error) {
 		r.runReplays,
 		r.runSnapshots,
 		r.runMemory,
+		r.runAllocs,
 		r.runS3,
 		r.runS3Latency,
 	}

@@ -102,6 +102,14 @@ func TestRunTiny(t *testing.T) {
 		}
 	}
 	checkMemory(t, res)
+	if len(res.Allocs) != 4 {
+		t.Errorf("%d allocation results, want 4", len(res.Allocs))
+	}
+	for _, a := range res.Allocs {
+		if a.Events == 0 || a.EventsPerSec <= 0 || a.BytesPerEvent < 0 {
+			t.Errorf("allocs: %+v", a)
+		}
+	}
 	if res.S3 != nil {
 		t.Error("S3 results without S3 options")
 	}
@@ -148,7 +156,7 @@ func TestOnly(t *testing.T) {
 	if len(res.Reads) != 1 || res.Reads[0].System != bank.Pebble {
 		t.Errorf("reads: %+v", res.Reads)
 	}
-	if len(res.Replays)+len(res.Snaps)+len(res.Memory) != 0 || res.StateNs != 0 {
+	if len(res.Replays)+len(res.Snaps)+len(res.Memory)+len(res.Allocs) != 0 || res.StateNs != 0 {
 		t.Error("unselected workloads ran")
 	}
 }

@@ -96,6 +96,19 @@
 // prefix of the journal; Seq and WaitFor let a client read its own
 // writes. See Follower.
 //
+// # Large states
+//
+// A snapshot of a large state holds about the state in memory, besides the
+// state itself, not copies of its encoding. With the default gob codec the
+// large slices and maps among the state's fields (and those of the structs
+// it holds by value, or the state itself if it is a slice or a map) are
+// written and read in pieces of about a mebibyte, each decoded into its
+// place in a slice or map made at its full size: nothing needs to be
+// implemented for a plain struct holding a slice. A state whose bulk is
+// reached through pointers, such as a tree, or whose codec is not gob,
+// writes itself in chunks by implementing ChunkEncoder and ChunkDecoder;
+// the bank example's model (examples/bank/model) does.
+//
 // # Time
 //
 // The handler's time comes from Options.Clock (default time.Now), in UTC,

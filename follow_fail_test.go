@@ -95,11 +95,11 @@ func TestFollowDiverged(t *testing.T) {
 type plainStore struct{ store.Store }
 
 func TestFollowNeedsTailer(t *testing.T) {
-	_, err := prevayler.Follow(context.Background(), tally, prevayler.Options[ledger]{Store: plainStore{memstore.New()}})
+	_, err := prevayler.Follow(context.Background(), followTally, prevayler.Options[ledger]{Store: plainStore{memstore.New()}})
 	if err == nil || !strings.Contains(err.Error(), "store.Tailer") {
 		t.Fatalf("Follow on a store without Tailer: %v", err)
 	}
-	_, err = prevayler.Follow(context.Background(), tally, prevayler.Options[ledger]{Store: memstore.New(), FollowInterval: -1})
+	_, err = prevayler.Follow(context.Background(), followTally, prevayler.Options[ledger]{Store: memstore.New(), FollowInterval: -1})
 	if err == nil {
 		t.Fatal("negative FollowInterval accepted")
 	}
@@ -148,7 +148,7 @@ func TestFollowEncrypted(t *testing.T) {
 	p := mustOpenTally(t, st, prevayler.Options[ledger]{Encryption: aead})
 	defer p.Close()
 	mustHandle(t, p, 1)
-	f, err := prevayler.Follow(context.Background(), tally, prevayler.Options[ledger]{Store: st.Reopen(), Encryption: aead})
+	f, err := prevayler.Follow(context.Background(), followTally, prevayler.Options[ledger]{Store: st.Reopen(), Encryption: aead})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func TestFollowEncrypted(t *testing.T) {
 	if s, seq := f.StateSeq(); checkPrefix(s, seq) != nil {
 		t.Fatalf("follower at %d: %v", seq, s.Seen)
 	}
-	if _, err := prevayler.Follow(context.Background(), tally, prevayler.Options[ledger]{Store: st.Reopen()}); !errors.Is(err, prevayler.ErrKey) {
+	if _, err := prevayler.Follow(context.Background(), followTally, prevayler.Options[ledger]{Store: st.Reopen()}); !errors.Is(err, prevayler.ErrKey) {
 		t.Fatalf("Follow without the key: %v", err)
 	}
 }

@@ -38,7 +38,7 @@ func writerProcess(path string) error {
 	opts := prevayler.Options[ledger]{Durability: prevayler.Buffered, SyncInterval: 5 * time.Millisecond}
 	open := func() (*testPrevayler, error) {
 		opts.Store = localstore.New(path)
-		return prevayler.Open(ctx, tally, opts)
+		return prevayler.Open(ctx, followTally, opts)
 	}
 	p, err := open()
 	if err != nil {

@@ -223,7 +223,7 @@ func (f *Follower[S, E, R]) load(ctx context.Context, name string, initial S) (t
 		}
 		ts.state = state
 	} else {
-		if ts.state, err = f.p.replaySnapshot(jr, label); err != nil {
+		if ts.state, err = f.p.decodeSnapshot(jr, label, hdr.Chunked, 0); err != nil {
 			if errors.Is(err, ErrCorrupt) {
 				return ts, err
 			}

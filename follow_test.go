@@ -16,15 +16,15 @@ import (
 
 type testFollower = prevayler.Follower[ledger, add, int]
 
-// tally is record without its refusals: every value is accepted.
-func tally(s ledger, e add, at time.Time) (ledger, int, error) {
+// followTally is record without its refusals: every value is accepted.
+func followTally(s ledger, e add, at time.Time) (ledger, int, error) {
 	return ledger{Seen: append(slices.Clip(s.Seen), e.V), Sum: s.Sum + e.V, LastAt: at}, len(s.Seen) + 1, nil
 }
 
 func mustOpenTally(t *testing.T, st store.Store, opts prevayler.Options[ledger]) *testPrevayler {
 	t.Helper()
 	opts.Store = st
-	p, err := prevayler.Open(context.Background(), tally, opts)
+	p, err := prevayler.Open(context.Background(), followTally, opts)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -33,7 +33,7 @@ func mustOpenTally(t *testing.T, st store.Store, opts prevayler.Options[ledger])
 
 func mustFollow(t *testing.T, st store.Store, interval time.Duration) *testFollower {
 	t.Helper()
-	f, err := prevayler.Follow(context.Background(), tally, prevayler.Options[ledger]{Store: st, FollowInterval: interval})
+	f, err := prevayler.Follow(context.Background(), followTally, prevayler.Options[ledger]{Store: st, FollowInterval: interval})
 	if err != nil {
 		t.Fatalf("Follow: %v", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/cipher"
+	"encoding"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -42,16 +43,21 @@ type Prevayler[S, E, R any] struct {
 	w       *journalWriter // nil: transient
 	check   bool           // Options.CheckState
 
-	pub atomic.Pointer[published[S]] // the latest acknowledged state
+	pub  atomic.Pointer[published[S]] // the latest acknowledged state
+	slab publishSlab[S]               // boxes for pub; guarded by mu
 
 	mu     sync.Mutex // the apply lock: guards what follows, and the writer's pending events
 	state  S          // the latest applied state, maybe not yet acknowledged
 	enc    Encoder
 	encBuf bytes.Buffer
-	reset  bool      // the next event starts a new codec stream
-	lastAt time.Time // the latest journaled event's time: event time never runs backwards
-	seqT   uint64    // transient only: the last event's number (else the writer counts)
-	closed bool
+	ev     *E // the event being encoded (encode.go)
+	// evAppender is ev as an encoding.BinaryAppender, if the codec is
+	// Binary and E appends itself: the codec is then skipped.
+	evAppender encoding.BinaryAppender
+	reset      bool      // the next event starts a new codec stream
+	lastAt     time.Time // the latest journaled event's time: event time never runs backwards
+	seqT       uint64    // transient only: the last event's number (else the writer counts)
+	closed     bool
 
 	watch applyWatch // lets a handler's call to its own system fail instead of waiting for ever
 
@@ -115,7 +121,7 @@ func Open[S, E, R any](ctx context.Context, h Handler[S, E, R], opts Options[S])
 		stats:     &p.stats,
 		lock:      &p.mu,
 		cut: func() any {
-			return &published[S]{state: p.state, seq: p.w.seq}
+			return p.slab.box(p.state, p.w.seq)
 		},
 		publish: func(v any) {
 			p.pub.Store(v.(*published[S]))
@@ -232,7 +238,7 @@ func (p *Prevayler[S, E, R]) Handle(ctx context.Context, event E) (R, error) {
 	}
 	// Encode first: what is journaled is the event as the handler got it.
 	if p.st != nil {
-		if err := p.encodeEventLocked(&event); err != nil {
+		if err := p.encodeEventLocked(event); err != nil {
 			p.mu.Unlock()
 			p.stats.refused.Add(1)
 			return zero, err
@@ -253,7 +259,7 @@ func (p *Prevayler[S, E, R]) Handle(ctx context.Context, event E) (R, error) {
 		p.state = next
 		p.lastAt = at
 		p.seqT++
-		p.pub.Store(&published[S]{state: next, seq: p.seqT})
+		p.pub.Store(p.slab.box(next, p.seqT))
 		p.mu.Unlock()
 		return res, nil
 	}

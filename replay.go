@@ -3,7 +3,6 @@ package prevayler
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -48,7 +47,7 @@ func (p *Prevayler[S, E, R]) replay(ctx context.Context, name string, size int64
 	if hdr.Continuation {
 		return p.replayContinuation(ctx, jr, label, size, counted, initial, archives)
 	}
-	state, err := p.replaySnapshot(jr, label)
+	state, err := p.decodeSnapshot(jr, label, hdr.Chunked, size)
 	if err != nil {
 		return initial, info, err
 	}
@@ -98,28 +97,6 @@ func (p *Prevayler[S, E, R]) findArchive(ctx context.Context, id [16]byte, archi
 		}
 	}
 	return store.FileInfo{}, nil, fmt.Errorf("its predecessor (file id %x) is not among the archives; was it pruned? %w", id, store.ErrCorrupt)
-}
-
-// replaySnapshot decodes the state of a journal with a snapshot.
-func (p *Prevayler[S, E, R]) replaySnapshot(jr *journal.Reader, label string) (S, error) {
-	var initial S
-	var state S
-	// A reader of our own, so that what the codec reads ahead is visible.
-	snap := bufio.NewReader(jr.Snapshot())
-	var sdec Decoder
-	if err := decodeSafely(&sdec, func() Decoder { return p.codec.NewDecoder(snap) }, &state); err != nil {
-		if errors.Is(err, store.ErrCorrupt) {
-			return initial, fmt.Errorf("prevayler: read %s: %w", label, err)
-		}
-		return initial, fmt.Errorf("prevayler: decode snapshot of %s (state type changed?): %w", label, err)
-	}
-	if n, err := io.Copy(io.Discard, snap); err != nil || n > 0 {
-		if err == nil {
-			err = fmt.Errorf("%d bytes left after the state", n)
-		}
-		return initial, fmt.Errorf("prevayler: snapshot of %s: %w", label, err)
-	}
-	return state, nil
 }
 
 // replayEvents applies the events of jr to state.

@@ -20,7 +20,7 @@ func checkStateType[S any](o *Options[S]) error {
 	t := reflect.TypeFor[S]()
 	var k typeKnowledge
 	switch o.Codec.(type) {
-	case gobCodec:
+	case gobCodec, binaryCodec:
 		k = gobKnowledge
 	case jsonCodec:
 		k = jsonKnowledge

@@ -41,7 +41,7 @@ type journalWriter struct {
 	lock       sync.Locker // the apply lock; guards what follows, up to wsem
 	pending    []byte      // entries not yet written
 	pendingN   int         // events in pending
-	cur        *batch      // whom to tell when pending is written
+	cur        *group      // whom to tell when pending is written
 	syncWait   *batch      // Sync callers waiting for the writer's goroutine
 	closed     bool        // close answered the last Sync: later ones get ErrClosed
 	capture    *capture    // non-nil while a snapshot collects the events after its cut
@@ -74,8 +74,9 @@ type journalWriter struct {
 	stopOnce sync.Once
 }
 
-// batch is a group of events written and synced together, or a group of
-// Sync callers.
+// batch is a group of Sync callers waiting for the writer's goroutine.
+// (The callers of events written together wait on a group, which is
+// reused: writer_group.go.)
 type batch struct {
 	done chan struct{}
 	err  error
@@ -166,8 +167,14 @@ func (w *journalWriter) waitRoom(ctx context.Context) error {
 
 // appendLocked adds one event's entry to the pending ones. The caller
 // holds the apply lock; alone says the event is the only one pending.
-func (w *journalWriter) appendLocked(at time.Time, reset bool, data []byte) (b *batch, alone bool) {
+func (w *journalWriter) appendLocked(at time.Time, reset bool, data []byte) (g *group, alone bool) {
 	w.pending = journal.AppendEvent(w.pending, at, reset, data)
+	return w.appendedLocked(at)
+}
+
+// appendedLocked counts the event whose entry was just appended to
+// pending. The caller holds the apply lock.
+func (w *journalWriter) appendedLocked(at time.Time) (g *group, alone bool) {
 	w.pendingN++
 	w.seq++
 	w.lastAt = at
@@ -179,17 +186,19 @@ func (w *journalWriter) appendLocked(at time.Time, reset bool, data []byte) (b *
 		}
 	}
 	if w.cur == nil {
-		w.cur = &batch{done: make(chan struct{})}
+		w.cur = newGroup()
 	}
+	w.cur.hold()
 	return w.cur, w.pendingN == 1
 }
 
-// wait returns once the batch b holding the caller's event is
-// acknowledged: written, and synced in Durable mode. alone is what
-// appendLocked said. If ctx ends first, the error matches both ctx.Err()
-// and ErrUnknownOutcome: the event is applied and will be journaled with
-// the next write.
-func (w *journalWriter) wait(ctx context.Context, b *batch, alone bool) error {
+// wait returns once the group g holding the caller's event is
+// acknowledged: written, and synced in Durable mode, and releases the
+// caller's hold on g. alone is what appendLocked said. If ctx ends first,
+// the error matches both ctx.Err() and ErrUnknownOutcome: the event is
+// applied and will be journaled with the next write.
+func (w *journalWriter) wait(ctx context.Context, g *group, alone bool) error {
+	defer g.release()
 	inline := ctx.Done() == nil
 	switch {
 	case !inline:
@@ -198,31 +207,40 @@ func (w *journalWriter) wait(ctx context.Context, b *batch, alone bool) error {
 		// A lone caller with no write in flight writes and syncs its event
 		// itself. Callers in a crowd leave it to the loop, which gathers
 		// them into groups.
+		// Whoever arrives meanwhile finds the writer taken and kicks the
+		// loop itself; kicking it after a flush of our own would only have
+		// it take the writer from the next lone caller.
 		if alone && w.tryLockWriter() {
 			w.flushLocked()
 			w.unlockWriter()
+		} else {
+			w.kickLoop()
 		}
-		w.kickLoop() // for whatever arrived meanwhile
 	default:
 		// Whoever gets the writer first writes for everyone pending; the
-		// others find their batch done and do not queue for the writer.
-		select {
-		case <-b.done:
-		case w.wsem <- struct{}{}:
-			select {
-			case <-b.done:
-			default:
-				w.flushLocked()
-			}
-			w.unlockWriter()
+		// others find their group done and do not queue for the writer.
+		if g.finished.Load() {
+			break
 		}
+		if !w.tryLockWriter() {
+			ch := g.register()
+			if ch == nil {
+				break
+			}
+			select {
+			case <-ch:
+				g.unregister(ch)
+				return g.wait(ctx)
+			case w.wsem <- struct{}{}:
+				g.unregister(ch)
+			}
+		}
+		if !g.finished.Load() {
+			w.flushLocked()
+		}
+		w.unlockWriter()
 	}
-	select {
-	case <-b.done:
-		return b.err
-	case <-ctx.Done():
-		return unknownOutcome(ctx.Err())
-	}
+	return g.wait(ctx)
 }
 
 // unknownOutcome wraps a context error met while waiting for the journal.
@@ -270,15 +288,14 @@ func (w *journalWriter) flushLocked() int {
 		err = fmt.Errorf("prevayler: journal failed earlier: %w", err)
 	}
 	if err != nil {
-		b.err = err
-		close(b.done)
+		b.finish(err)
 		return events
 	}
 	if c != nil {
 		c.add(data[from:])
 	}
 	w.publish(token)
-	close(b.done)
+	b.finish(nil)
 	w.lock.Lock()
 	if w.spare == nil {
 		w.spare = data

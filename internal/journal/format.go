@@ -104,8 +104,9 @@ type FileInfo struct {
 	BaseTime time.Time
 	// PrevFileID names the file this one succeeds; zero if none.
 	PrevFileID [16]byte
-	// Chunked says that the state encoded itself in chunks, one chunk
-	// per snapshot chunk frame, rather than as one stream of the codec.
+	// Chunked says that the snapshot is a sequence of values, each
+	// encoded on its own and written with SnapshotWriter.WriteChunk in a
+	// snapshot chunk frame of its own, rather than one stream of the codec.
 	Chunked bool
 	// Continuation says that the file holds no snapshot: its events
 	// continue those of the file PrevFileID names, whose last event is

@@ -17,21 +17,8 @@ import (
 func TestFollowContinuations(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "journal")
 	opts := prevayler.Options[itemBag]{KeepArchives: 1}
-	open := func() *prevayler.Prevayler[itemBag, putEv, int] {
-		t.Helper()
-		opts.Store = localstore.New(path)
-		p, err := prevayler.Open(context.Background(), putItemEv, opts)
-		if err != nil {
-			t.Fatalf("Open: %v", err)
-		}
-		return p
-	}
-	handle := func(p *prevayler.Prevayler[itemBag, putEv, int], e putEv) {
-		t.Helper()
-		if _, err := p.Handle(context.Background(), e); err != nil {
-			t.Fatal(err)
-		}
-	}
+	open := func() *bagSystemEv { return openItemBag(t, path, opts) }
+	handle := func(p *bagSystemEv, e putEv) { handleItem(t, p, e) }
 	p := open()
 	handle(p, putEv{N: 1})
 	handle(p, putEv{N: 2, Odd: true})

@@ -314,21 +314,8 @@ func TestOpenWithUnencodableState(t *testing.T) {
 		KeepArchives: 1,
 		Logger:       slog.New(slog.NewTextHandler(&logs, nil)),
 	}
-	openBag := func() *prevayler.Prevayler[itemBag, putEv, int] {
-		t.Helper()
-		opts.Store = localstore.New(path)
-		p, err := prevayler.Open(context.Background(), putItemEv, opts)
-		if err != nil {
-			t.Fatalf("Open: %v", err)
-		}
-		return p
-	}
-	handle := func(p *prevayler.Prevayler[itemBag, putEv, int], e putEv) {
-		t.Helper()
-		if _, err := p.Handle(context.Background(), e); err != nil {
-			t.Fatal(err)
-		}
-	}
+	openBag := func() *bagSystemEv { return openItemBag(t, path, opts) }
+	handle := func(p *bagSystemEv, e putEv) { handleItem(t, p, e) }
 	p := openBag()
 	handle(p, putEv{N: 1})
 	handle(p, putEv{N: 2, Odd: true})
@@ -354,5 +341,25 @@ func TestOpenWithUnencodableState(t *testing.T) {
 	defer p.Close()
 	if n, s := len(p.State().Items), p.Seq(); n != 5 || s != 5 {
 		t.Fatalf("%d items at seq %d, want 5 and 5", n, s)
+	}
+}
+
+type bagSystemEv = prevayler.Prevayler[itemBag, putEv, int]
+
+// openItemBag opens the journal at path with opts and a store of its own.
+func openItemBag(t *testing.T, path string, opts prevayler.Options[itemBag]) *bagSystemEv {
+	t.Helper()
+	opts.Store = localstore.New(path)
+	p, err := prevayler.Open(context.Background(), putItemEv, opts)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	return p
+}
+
+func handleItem(t *testing.T, p *bagSystemEv, e putEv) {
+	t.Helper()
+	if _, err := p.Handle(context.Background(), e); err != nil {
+		t.Fatal(err)
 	}
 }

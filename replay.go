@@ -20,10 +20,6 @@ type replayed struct {
 	chain  []string // archives a continuation needed, oldest first
 }
 
-// maxChain bounds how many continuations (journals without a snapshot,
-// written while the state could not be encoded) a start-up follows.
-const maxChain = 1000
-
 // replay rebuilds the state from one journal file, streaming it. A
 // continuation is replayed after its predecessor, found among archives.
 func (p *Prevayler[S, E, R]) replay(ctx context.Context, name string, size int64, initial S, archives []store.FileInfo) (S, replayed, error) {
@@ -62,9 +58,6 @@ func (p *Prevayler[S, E, R]) replayContinuation(ctx context.Context, jr *journal
 	prev, rest, err := p.findArchive(ctx, hdr.PrevFileID, archives)
 	if err != nil {
 		return initial, info, fmt.Errorf("prevayler: %s continues a journal without a snapshot: %w", label, err)
-	}
-	if len(archives)-len(rest) > maxChain {
-		return initial, info, fmt.Errorf("prevayler: %s: more than %d continuations in a row: %w", label, maxChain, store.ErrCorrupt)
 	}
 	state, before, err := p.replay(ctx, prev.Name, prev.Size, initial, rest)
 	if err != nil {
@@ -107,7 +100,6 @@ func (p *Prevayler[S, E, R]) replayEvents(jr *journal.Reader, label string, size
 	events := p.decodeEvents(jr, label)
 	defer events.stop()
 	var count uint64
-	var last time.Time
 	for batch := range events.out {
 		for i := range batch {
 			d := &batch[i]
@@ -116,7 +108,6 @@ func (p *Prevayler[S, E, R]) replayEvents(jr *journal.Reader, label string, size
 				return initial, info, fmt.Errorf("prevayler: replay event %d of %s (frame at byte %d): the handler failed on an event it once accepted; is it deterministic? %w", count+1, label, d.offset, err)
 			}
 			state = next
-			last = d.at
 			count++
 			var zero E
 			d.event = zero // let the event's memory go
@@ -128,9 +119,9 @@ func (p *Prevayler[S, E, R]) replayEvents(jr *journal.Reader, label string, size
 		return initial, info, events.err
 	}
 	info.seq, info.closed = jr.Seq(), jr.Closed()
-	if info.at = jr.LastTime(); count > 0 {
-		info.at = last
-	}
+	// The decoding goroutine has read every event applied: the reader's
+	// last time is the last applied event's, or the header's base time.
+	info.at = jr.LastTime()
 	if t := jr.Torn(); t != nil {
 		p.log.Warn("prevayler: dropped a torn last write (from a crash before it was acknowledged)",
 			"file", label, "offset", t.Offset, "bytes", t.Bytes, "reason", t.Reason)

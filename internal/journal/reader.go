@@ -134,7 +134,7 @@ func (r *Reader) Seq() uint64 { return r.seq }
 // LastTime returns the time of the last event returned by Next, or the
 // header's BaseTime before the first.
 func (r *Reader) LastTime() time.Time {
-	if r.lastSec == 0 && r.lastNsec == 0 && r.stats.Events == 0 {
+	if r.stats.Events == 0 {
 		return r.hdr.BaseTime
 	}
 	return time.Unix(r.lastSec, int64(r.lastNsec)).UTC()

@@ -1,7 +1,7 @@
-// Command prevayler looks into, checks, moves, restores and trims the journals of
-// the prevayler library on any store, without knowing the application's
-// types: event and state bytes are the application's codec's, and the
-// command only reads the framing around them.
+// Command prevayler looks into, checks, moves, restores and trims the
+// journals of the prevayler library on any store, without knowing the
+// application's types: event and state bytes are the application's
+// codec's, and the command only reads the framing around them.
 //
 // Install it with
 //

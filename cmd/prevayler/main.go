@@ -23,8 +23,9 @@ const (
 	exitUsage = 2 // bad command line
 )
 
-const usage = `prevayler looks into, checks, moves, restores and trims the journals of the prevayler
-library, on any store, without knowing the application's types.
+const usage = `prevayler looks into, checks, moves, restores and trims the journals of
+the prevayler library, on any store, without knowing the application's
+types.
 
 Usage:
   prevayler inspect [--key-file F | --key-env VAR] URL

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -74,9 +76,13 @@ func TestRestoreSeqAndTime(t *testing.T) {
 				check(t, []string{"--at", h.times[14].Add(time.Hour).Format(time.RFC3339)}, 15)
 			})
 			t.Run("pastTheEnd", func(t *testing.T) {
-				err := restoreErr(t, "--seq", "16", h.url, st.url(t))
+				dst := st.url(t)
+				err := restoreErr(t, "--seq", "16", h.url, dst)
 				if !errors.Is(err, errAfterEnd) || !strings.Contains(err.Error(), "ends at event 15") {
 					t.Fatalf("restore --seq 16: %v, want errAfterEnd naming event 15", err)
+				}
+				if r := runCmd(t, "inspect", dst); !regexp.MustCompile(`(?m)^journal:\s+none`).MatchString(r.stdout) {
+					t.Errorf("a failed restore left a journal:\n%s", r.stdout)
 				}
 			})
 		})
@@ -144,6 +150,22 @@ func TestRestoreContinuations(t *testing.T) {
 	h.session(6, 0, 7)      // a continuation; the odd value dropped
 	h.session(8, "snap", 9) // snapshots again
 	h.session(10)           // a snapshot after event 9
+	src, err := openLocation(t.Context(), h.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.s.Close()
+	hist, err := loadHistory(t.Context(), src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []bool
+	for _, f := range hist.chain {
+		kinds = append(kinds, f.hdr.Continuation)
+	}
+	if want := []bool{false, true, true, false, false, false}; !slices.Equal(kinds, want) {
+		t.Fatalf("continuation flags of the history %v, want %v", kinds, want)
+	}
 	for _, n := range []int{2, 3, 4, 5, 6, 7, 8, 9, 10} {
 		dst := journalPath(t)
 		if r := runCmd(t, "restore", "--seq", strconv.Itoa(n), h.url, dst); r.code != exitOK {

@@ -62,6 +62,9 @@ var (
 	errAfterEnd = errors.New("the point is after the last event")
 	// errNotEmpty: DST holds a journal, a backup or an archive.
 	errNotEmpty = errors.New("the destination is not empty")
+	// errConcurrentChange: a writer at SRC rotated its journal between
+	// the listing and the reading.
+	errConcurrentChange = errors.New("the journal changed during the restore; run it again")
 )
 
 // point is where a restore stops: after event seq, or after the last

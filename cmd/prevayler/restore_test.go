@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prevayler-go/prevayler"
 	"github.com/prevayler-go/prevayler/store"
 )
 
@@ -314,5 +315,35 @@ func TestRestoreS3ToLocal(t *testing.T) {
 	}
 	if got, seq := recoverLedger(t, dst, nil); got.summary() != h.want(11).summary() || seq != 11 {
 		t.Errorf("recovered %s at %d, want %s at 11", got.summary(), seq, h.want(11).summary())
+	}
+}
+
+// TestRestoreBesideTheWriter restores from a journal its writer has open:
+// SRC is read without its lock.
+func TestRestoreBesideTheWriter(t *testing.T) {
+	src := journalPath(t)
+	h := newTimeline(t, src, nil)
+	h.session(1, 2, 3)
+	s, err := store.Open(t.Context(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := prevayler.Open(t.Context(), book, prevayler.Options[ledger]{Store: s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	for _, e := range []int{4, 5} {
+		if _, err := p.Handle(t.Context(), e); err != nil {
+			t.Fatal(err)
+		}
+		h.events = append(h.events, e)
+	}
+	dst := journalPath(t)
+	if err := restoreErr(t, "--seq", "5", src, dst); err != nil {
+		t.Fatal(err)
+	}
+	if got, seq := recoverLedger(t, dst, nil); got.summary() != h.want(5).summary() || seq != 5 {
+		t.Errorf("recovered %s at %d, want %s at 5", got.summary(), seq, h.want(5).summary())
 	}
 }

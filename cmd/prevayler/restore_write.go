@@ -118,6 +118,10 @@ func (c *cli) copyFileEvents(ctx context.Context, src *location, f histFile, aea
 		return false, fmt.Errorf("%s was written with codec %q, the snapshot with %q", name, f.hdr.Codec, framer.Header().Codec)
 	}
 	rc, err := src.s.Open(ctx, f.info.Name)
+	if errors.Is(err, store.ErrNotExist) {
+		// Renamed by a rotation since the listing.
+		return false, fmt.Errorf("open %s: %w: %w", name, err, errConcurrentChange)
+	}
 	if err != nil {
 		return false, fmt.Errorf("open %s: %w", name, err)
 	}
@@ -173,9 +177,6 @@ func (c *cli) copyFileEvents(ctx context.Context, src *location, f histFile, aea
 		}
 	}
 }
-
-// errConcurrentChange: a file of SRC was replaced between two reads.
-var errConcurrentChange = errors.New("the journal changed during the restore; run it again")
 
 // copySnapshot copies the snapshot of r chunk by chunk, so that a chunked
 // snapshot keeps its chunks.

@@ -305,16 +305,30 @@ func TestRestoreEncrypted(t *testing.T) {
 	}
 }
 
-// TestRestoreS3ToLocal restores from S3 (the test server) to a local file.
-func TestRestoreS3ToLocal(t *testing.T) {
-	h := newTimeline(t, s3URL(t), nil)
+// TestRestoreS3 restores from S3 (the test server) to a local file, and
+// from there back to S3.
+func TestRestoreS3(t *testing.T) {
+	remote := s3URL(t)
+	h := newTimeline(t, remote, nil)
 	rotations(h)
-	dst := journalPath(t)
-	if r := runCmd(t, "restore", "--at", h.times[10].Format(time.RFC3339), h.url, dst); r.code != exitOK {
+	local := journalPath(t)
+	if r := runCmd(t, "restore", "--at", h.times[10].Format(time.RFC3339), h.url, local); r.code != exitOK {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	if got, seq := recoverLedger(t, dst, nil); got.summary() != h.want(11).summary() || seq != 11 {
+	if got, seq := recoverLedger(t, local, nil); got.summary() != h.want(11).summary() || seq != 11 {
 		t.Errorf("recovered %s at %d, want %s at 11", got.summary(), seq, h.want(11).summary())
+	}
+	if err := restoreErr(t, "--seq", "9", local, remote); !errors.Is(err, errNotEmpty) {
+		t.Errorf("restore onto the S3 journal: %v, want errNotEmpty", err)
+	}
+	back := s3URL(t)
+	// The local journal's history: the restored file, archived by the
+	// application's start, then the journal that start wrote.
+	if err := restoreErr(t, "--seq", "9", local, back); err != nil {
+		t.Fatalf("local to S3: %v", err)
+	}
+	if got, seq := recoverLedger(t, back, nil); got.summary() != h.want(9).summary() || seq != 9 {
+		t.Errorf("recovered %s at %d from S3, want %s at 9", got.summary(), seq, h.want(9).summary())
 	}
 }
 

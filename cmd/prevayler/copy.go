@@ -274,8 +274,11 @@ func archiveName(df store.Files) string {
 	}
 }
 
-func tempName() string {
+func tempName() string { return tempNameFor("copy") }
+
+// tempNameFor returns a new temporary name for a file the command op writes.
+func tempNameFor(op string) string {
 	b := make([]byte, 8)
 	rand.Read(b)
-	return store.TempPrefix + "copy-" + hex.EncodeToString(b)
+	return store.TempPrefix + op + "-" + hex.EncodeToString(b)
 }

@@ -1,7 +1,7 @@
-// Command prevayler looks into, checks, moves and trims the journals of
-// the prevayler library on any store, without knowing the application's
-// types: event and state bytes are the application's codec's, and the
-// command only reads the framing around them.
+// Command prevayler looks into, checks, moves, restores and trims the
+// journals of the prevayler library on any store, without knowing the
+// application's types: event and state bytes are the application's
+// codec's, and the command only reads the framing around them.
 //
 // Install it with
 //
@@ -12,6 +12,7 @@
 //	prevayler inspect [--key-file F | --key-env VAR] URL
 //	prevayler verify  [--all] [--key-file F | --key-env VAR] URL
 //	prevayler copy    [--archives] [--force] SRC DST
+//	prevayler restore (--at TIME | --seq N) [--key-file F | --key-env VAR] SRC DST
 //	prevayler prune   --keep N [--dry-run] URL
 //
 // A URL is anything store.Open accepts: a local path (data/journal), a
@@ -29,5 +30,7 @@
 //	scan.go      reading and checking every record of a file
 //	key.go       the AES-GCM key of an encrypted journal
 //	progress.go  progress lines on a terminal
-//	inspect.go, verify.go, copy.go, prune.go: the commands
+//	restore_history.go  restore: the line of files behind the journal, the start
+//	restore_write.go    restore: the new journal, re-framed
+//	inspect.go, verify.go, copy.go, restore.go, prune.go: the commands
 package main

@@ -23,13 +23,15 @@ const (
 	exitUsage = 2 // bad command line
 )
 
-const usage = `prevayler looks into, checks, moves and trims the journals of the prevayler
-library, on any store, without knowing the application's types.
+const usage = `prevayler looks into, checks, moves, restores and trims the journals of
+the prevayler library, on any store, without knowing the application's
+types.
 
 Usage:
   prevayler inspect [--key-file F | --key-env VAR] URL
   prevayler verify  [--all] [--key-file F | --key-env VAR] URL
   prevayler copy    [--archives] [--force] SRC DST
+  prevayler restore (--at TIME | --seq N) [--key-file F | --key-env VAR] SRC DST
   prevayler prune   --keep N [--dry-run] URL
 
 URL names a journal:
@@ -53,7 +55,7 @@ type command struct {
 	run   func(ctx context.Context, c *cli, args []string) error
 }
 
-var commands = []*command{inspectCmd, verifyCmd, copyCmd, pruneCmd}
+var commands = []*command{inspectCmd, verifyCmd, copyCmd, restoreCmd, pruneCmd}
 
 // cli is what every command writes to.
 type cli struct {

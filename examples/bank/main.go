@@ -27,6 +27,11 @@ type config struct {
 	writers   int
 	buffered  bool
 	verbose   bool
+
+	follow   string        // -follow: the journal to follow, read-only
+	writer   string        // where writes go, named by a follower's 405
+	interval time.Duration // FollowInterval
+	wait     time.Duration // longest wait of a follower for ?seq=N
 }
 
 // bank is the prevalent system of this application.
@@ -52,6 +57,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.writers, "writers", 64, "concurrent callers in -demo mode")
 	fs.BoolVar(&cfg.buffered, "buffered", false, "Buffered durability instead of Durable")
 	fs.BoolVar(&cfg.verbose, "v", false, "log the library's debug output")
+	fs.StringVar(&cfg.follow, "follow", "", "serve the read-only requests from a follower of the journal at `URL`; refuse writes")
+	fs.StringVar(&cfg.writer, "writer", "", "with -follow: the writer's `URL`, named to clients whose writes are refused")
+	fs.DurationVar(&cfg.interval, "follow-interval", 0, "with -follow: how often the journal is checked (0: the store's default)")
+	fs.DurationVar(&cfg.wait, "wait", 5*time.Second, "with -follow: how long a request with ?seq=N waits for event N")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return 0
@@ -60,6 +69,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "bank: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if cfg.follow != "" && cfg.demo {
+		fmt.Fprintln(stderr, "bank: -demo writes; it cannot run with -follow")
 		return 2
 	}
 	var err error
@@ -75,13 +88,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// logger is the library's logger: debug output with -v, else none.
+func logger(cfg config) *slog.Logger {
+	if !cfg.verbose {
+		return nil
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
 // open opens the bank's journal at cfg.store and reports what it
 // recovered.
 func open(ctx context.Context, cfg config, out io.Writer) (*bank, error) {
-	var logger *slog.Logger
-	if cfg.verbose {
-		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
 	s, err := store.Open(ctx, cfg.store)
 	if err != nil {
 		return nil, err
@@ -95,7 +112,7 @@ func open(ctx context.Context, cfg config, out io.Writer) (*bank, error) {
 		Store:        s,
 		InitialState: model.New(cfg.accounts, 1000),
 		Durability:   durability,
-		Logger:       logger,
+		Logger:       logger(cfg),
 	})
 	if err != nil {
 		return nil, err

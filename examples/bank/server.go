@@ -23,12 +23,12 @@ import (
 // the journal is closed, so every acknowledged event is durable. ln is
 // the listener to use; nil listens on cfg.addr.
 func serve(ctx context.Context, cfg config, ln net.Listener, out io.Writer) (err error) {
-	p, err := open(ctx, cfg, out)
+	svc, err := openService(ctx, cfg, out)
 	if err != nil {
 		return err
 	}
 	defer func() {
-		if cerr := p.Close(); err == nil {
+		if _, cerr := svc.close(); err == nil {
 			err = cerr
 		}
 	}()
@@ -37,9 +37,9 @@ func serve(ctx context.Context, cfg config, ln net.Listener, out io.Writer) (err
 			return err
 		}
 	}
-	publishStats(p)
+	publishStats(svc.stats)
 	mux := http.NewServeMux()
-	mux.Handle("/", newHandler(p))
+	mux.Handle("/", svc.handler)
 	mux.Handle("GET /debug/vars", expvar.Handler())
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(out, "serving on http://%s (Ctrl-C to stop)\n", ln.Addr())
@@ -58,37 +58,73 @@ func serve(ctx context.Context, cfg config, ln net.Listener, out io.Writer) (err
 		return err
 	}
 	<-done // http.ErrServerClosed
-	s := p.State()
-	if err := p.Close(); err != nil {
+	summary, err := svc.close()
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "closed: %d transfers and %d deposits in all\n", s.Transfers, s.Deposits)
+	fmt.Fprintf(out, "closed: %s\n", summary)
 	return nil
 }
 
-// current is the bank whose statistics /debug/vars shows; expvar names
-// are per process, so the variable is published once and follows it.
+// service is what serve runs: the writer's API, or a follower's.
+type service struct {
+	handler http.Handler
+	stats   func() any // for /debug/vars
+	// close closes the journal or the follower (a second call returns
+	// the first's result) and says what the service leaves behind.
+	close func() (string, error)
+}
+
+// openService opens the bank's journal, or a follower of it with -follow.
+func openService(ctx context.Context, cfg config, out io.Writer) (*service, error) {
+	if cfg.follow != "" {
+		return openFollowerService(ctx, cfg, out)
+	}
+	p, err := open(ctx, cfg, out)
+	if err != nil {
+		return nil, err
+	}
+	var once sync.Once
+	var summary string
+	var cerr error
+	return &service{
+		handler: newHandler(p),
+		stats:   func() any { return statsJSON(p.Stats(), p.Seq()) },
+		close: func() (string, error) {
+			once.Do(func() {
+				s := p.State()
+				cerr = p.Close()
+				summary = fmt.Sprintf("%d transfers and %d deposits in all", s.Transfers, s.Deposits)
+			})
+			return summary, cerr
+		},
+	}, nil
+}
+
+// current gives the statistics /debug/vars shows; expvar names are per
+// process, so the variable is published once and follows the service.
 var (
-	current     atomic.Pointer[bank]
+	current     atomic.Pointer[func() any]
 	publishOnce sync.Once
 )
 
-func publishStats(p *bank) {
-	current.Store(p)
+func publishStats(stats func() any) {
+	current.Store(&stats)
 	publishOnce.Do(func() {
 		expvar.Publish("prevayler", expvar.Func(func() any {
-			if p := current.Load(); p != nil {
-				return statsJSON(p.Stats())
+			if f := current.Load(); f != nil {
+				return (*f)()
 			}
 			return nil
 		}))
 	})
 }
 
-// statsJSON is prevayler.Stats as JSON can show it: the error as text.
-func statsJSON(s prevayler.Stats) map[string]any {
+// statsJSON is prevayler.Stats as JSON can show it: the error as text;
+// seq is the writer's Seq.
+func statsJSON(s prevayler.Stats, seq uint64) map[string]any {
 	m := map[string]any{
-		"events": s.Events, "refused": s.Refused, "bytes": s.Bytes, "writes": s.Writes, "syncs": s.Syncs,
+		"role": "writer", "seq": seq, "events": s.Events, "refused": s.Refused, "bytes": s.Bytes, "writes": s.Writes, "syncs": s.Syncs,
 		"last_batch": s.LastBatch, "max_batch": s.MaxBatch, "snapshots": s.Snapshots,
 		"pending_bytes": s.PendingBytes, "pending_age_seconds": s.PendingAge.Seconds(), "last_error": nil,
 	}
@@ -98,42 +134,15 @@ func statsJSON(s prevayler.Stats) map[string]any {
 	return m
 }
 
-// newHandler returns the JSON API of the bank p.
+// newHandler returns the JSON API of the bank p. Every reply carries the
+// number of the last event of the state it shows, or of the event it
+// journaled, in the header SeqHeader.
 func newHandler(p *bank) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /accounts", func(w http.ResponseWriter, r *http.Request) {
-		b := p.State()
-		offset, limit, err := page(r, b.Accounts())
-		if err != nil {
-			reply(w, http.StatusBadRequest, errorBody(err))
-			return
-		}
-		type account struct {
-			ID      int   `json:"id"`
-			Balance int64 `json:"balance"`
-		}
-		list := make([]account, 0, limit)
-		for id := offset; id < offset+limit; id++ {
-			bal, _ := b.Balance(id)
-			list = append(list, account{id, bal})
-		}
-		reply(w, http.StatusOK, map[string]any{
-			"count": b.Accounts(), "total": b.Total(), "transfers": b.Transfers, "deposits": b.Deposits,
-			"offset": offset, "accounts": list,
-		})
-	})
-	mux.HandleFunc("GET /accounts/{id}", func(w http.ResponseWriter, r *http.Request) {
-		id, err := strconv.Atoi(r.PathValue("id"))
-		if err != nil {
-			reply(w, http.StatusBadRequest, errorBody(fmt.Errorf("account %q is not a number", r.PathValue("id"))))
-			return
-		}
-		bal, err := p.State().Balance(id)
-		if err != nil {
-			reply(w, status(err), errorBody(err))
-			return
-		}
-		reply(w, http.StatusOK, map[string]any{"account": id, "balance": bal})
+	readRoutes(mux, func(w http.ResponseWriter, _ *http.Request) (model.Bank, bool) {
+		b, seq := p.StateSeq()
+		setSeq(w, seq)
+		return b, true
 	})
 	mux.HandleFunc("POST /accounts", func(w http.ResponseWriter, r *http.Request) {
 		var in struct {
@@ -163,9 +172,70 @@ func newHandler(p *bank) http.Handler {
 		}, http.StatusOK)
 	})
 	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, r *http.Request) {
-		reply(w, http.StatusOK, statsJSON(p.Stats()))
+		seq := p.Seq()
+		setSeq(w, seq)
+		reply(w, http.StatusOK, statsJSON(p.Stats(), seq))
 	})
 	return mux
+}
+
+// SeqHeader carries an event's sequence number: in a reply, the number of
+// the last event of the state shown or of the event journaled; in a
+// request to a follower, the number it must have applied before it
+// answers (as ?seq=N does).
+const SeqHeader = "Prevayler-Seq"
+
+func setSeq(w http.ResponseWriter, seq uint64) {
+	w.Header().Set(SeqHeader, strconv.FormatUint(seq, 10))
+}
+
+// viewer returns the state a read request is answered from, or replies
+// itself (an error) and returns false.
+type viewer func(w http.ResponseWriter, r *http.Request) (model.Bank, bool)
+
+// readRoutes adds the read-only requests, answered from view.
+func readRoutes(mux *http.ServeMux, view viewer) {
+	mux.HandleFunc("GET /accounts", func(w http.ResponseWriter, r *http.Request) {
+		b, ok := view(w, r)
+		if !ok {
+			return
+		}
+		offset, limit, err := page(r, b.Accounts())
+		if err != nil {
+			reply(w, http.StatusBadRequest, errorBody(err))
+			return
+		}
+		type account struct {
+			ID      int   `json:"id"`
+			Balance int64 `json:"balance"`
+		}
+		list := make([]account, 0, limit)
+		for id := offset; id < offset+limit; id++ {
+			bal, _ := b.Balance(id)
+			list = append(list, account{id, bal})
+		}
+		reply(w, http.StatusOK, map[string]any{
+			"count": b.Accounts(), "total": b.Total(), "transfers": b.Transfers, "deposits": b.Deposits,
+			"offset": offset, "accounts": list,
+		})
+	})
+	mux.HandleFunc("GET /accounts/{id}", func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.Atoi(r.PathValue("id"))
+		if err != nil {
+			reply(w, http.StatusBadRequest, errorBody(fmt.Errorf("account %q is not a number", r.PathValue("id"))))
+			return
+		}
+		b, ok := view(w, r)
+		if !ok {
+			return
+		}
+		bal, err := b.Balance(id)
+		if err != nil {
+			reply(w, status(err), errorBody(err))
+			return
+		}
+		reply(w, http.StatusOK, map[string]any{"account": id, "balance": bal})
+	})
 }
 
 // handle decodes the request into in, journals the event it makes, and
@@ -182,6 +252,9 @@ func handle(w http.ResponseWriter, r *http.Request, p *bank, in any, event func(
 		reply(w, status(err), errorBody(err))
 		return
 	}
+	// At least this event's number: a follower asked to wait for it
+	// shows this write.
+	setSeq(w, p.Seq())
 	reply(w, ok, out(rc))
 }
 

@@ -14,6 +14,11 @@
 // writer, and a second instance takes it over, after which the first one's
 // events fail with prevayler.ErrFenced (it then reopens the journal,
 // taking it back, on its next invocation).
+//
+// With ROLE=reader the same binary is a read-only function (see Reader):
+// a follower of the journal per instance, with unreserved concurrency, so
+// reads scale out while the writer stays one. A reader needs a store
+// that implements store.Tailer.
 package main
 
 import (
@@ -39,6 +44,10 @@ type Request struct {
 	From    int    `json:"from,omitempty"`
 	To      int    `json:"to,omitempty"`
 	Amount  int64  `json:"amount,omitempty"`
+	// Seq, for the reader, is the number of an event the answer must
+	// include: the Seq of a writer's response, so that a client reads
+	// its own writes.
+	Seq uint64 `json:"seq,omitempty"`
 }
 
 // Response is what the function returns. A refusal of the bank (no such
@@ -50,6 +59,9 @@ type Response struct {
 	FromBalance int64  `json:"from_balance,omitempty"`
 	ToBalance   int64  `json:"to_balance,omitempty"`
 	Error       string `json:"error,omitempty"`
+	// Seq is the number of the last event in the state answered from
+	// (reader, balance), or at least of the event journaled (writer).
+	Seq uint64 `json:"seq,omitempty"`
 }
 
 // Function keeps the bank of one Lambda instance between invocations.
@@ -100,7 +112,7 @@ func (f *Function) Handle(ctx context.Context, req Request) (Response, error) {
 		if err != nil {
 			return Response{Error: err.Error()}, nil
 		}
-		return Response{Account: req.Account, Balance: bal}, nil
+		return Response{Account: req.Account, Balance: bal, Seq: f.p.Seq()}, nil
 	}
 	var e model.Event
 	switch req.Op {
@@ -131,7 +143,7 @@ func (f *Function) Handle(ctx context.Context, req Request) (Response, error) {
 		f.p = nil
 		return Response{}, err
 	}
-	return Response{Account: rc.Account, Balance: rc.Balance, FromBalance: rc.FromBalance, ToBalance: rc.ToBalance}, nil
+	return Response{Account: rc.Account, Balance: rc.Balance, FromBalance: rc.FromBalance, ToBalance: rc.ToBalance, Seq: f.p.Seq()}, nil
 }
 
 // Close closes the journal, storing everything.
@@ -150,9 +162,20 @@ func main() {
 		log.Fatal("lambda: set JOURNAL_URL to the journal's URL, such as s3://BUCKET/apps/bank/journal")
 	}
 	// The init phase of a cold start: recover the state once.
-	f, err := Open(context.Background(), url)
-	if err != nil {
-		log.Fatalf("lambda: %v", err)
+	switch role := os.Getenv("ROLE"); role {
+	case "", "writer":
+		f, err := Open(context.Background(), url)
+		if err != nil {
+			log.Fatalf("lambda: %v", err)
+		}
+		lambda.Start(f.Handle)
+	case "reader":
+		r, err := OpenReader(context.Background(), url)
+		if err != nil {
+			log.Fatalf("lambda: %v", err)
+		}
+		lambda.Start(r.Handle)
+	default:
+		log.Fatalf("lambda: ROLE=%q: want writer (the default) or reader", role)
 	}
-	lambda.Start(f.Handle)
 }

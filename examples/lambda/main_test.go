@@ -83,11 +83,22 @@ func TestFunction(t *testing.T) {
 		{Request{Op: "deposit", Account: 999, Amount: 1}, Response{Error: "no such account: 999"}},
 		{Request{Op: "withdraw"}, Response{Error: `unknown op "withdraw": want open, deposit, transfer or balance`}},
 	}
+	var last uint64
 	for _, s := range steps {
 		got, err := first.Handle(ctx, s.req)
+		seq := got.Seq
+		got.Seq = 0
 		if err != nil || got != s.want {
 			t.Errorf("%+v: %+v, %v; want %+v", s.req, got, err, s.want)
 		}
+		// Every answer but a refusal names the last event it includes.
+		if s.want.Error == "" && seq < max(last, 1) {
+			t.Errorf("%+v: seq %d, want at least %d", s.req, seq, max(last, 1))
+		}
+		last = max(last, seq)
+	}
+	if last != 3 {
+		t.Errorf("the writer answered up to event %d, want 3", last)
 	}
 
 	// A new cold start while the first instance is frozen, never closed:
@@ -127,8 +138,8 @@ func TestLambdaPayload(t *testing.T) {
 		t.Fatal(err)
 	}
 	var r Response
-	if err := json.Unmarshal(out, &r); err != nil || r != (Response{Account: 3, Balance: 1005}) {
-		t.Errorf("reply %s (%v), want account 3 with 1005", out, err)
+	if err := json.Unmarshal(out, &r); err != nil || r != (Response{Account: 3, Balance: 1005, Seq: 1}) {
+		t.Errorf("reply %s (%v), want account 3 with 1005 after event 1", out, err)
 	}
 }
 

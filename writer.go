@@ -50,7 +50,8 @@ type journalWriter struct {
 	jw       store.Writer
 	framer   *journal.Framer
 	frameBuf []byte
-	synced   bool // every byte written to jw is durable
+	synced   bool      // every byte written to jw is durable
+	pipe     *pipeline // non-nil if jw's syncs may overlap (Durable)
 
 	failed   atomic.Pointer[error] // sticky: the journal failed, no more events
 	throttle atomic.Pointer[store.Throttle]
@@ -107,6 +108,10 @@ func (w *journalWriter) start(jw store.Writer, f *journal.Framer) {
 // writes yet.
 func (w *journalWriter) setJournal(jw store.Writer, f *journal.Framer) {
 	w.jw, w.framer, w.synced = jw, f, true
+	w.pipe = nil
+	if w.durable {
+		w.pipe = pipelineFor(jw)
+	}
 	if th, ok := jw.(store.Throttle); ok {
 		w.throttle.Store(&th)
 	} else {
@@ -233,6 +238,10 @@ func (w *journalWriter) flushLocked() int {
 		if err == nil {
 			w.stats.wrote(events, n)
 		}
+		if err == nil && w.pipe != nil {
+			w.syncPiped(b, token, c, data, from)
+			return events
+		}
 		if err == nil && w.durable {
 			err = w.syncJournal(context.Background())
 		}
@@ -265,7 +274,7 @@ func (w *journalWriter) flushLocked() int {
 // syncLocked writes what is pending and makes the journal durable. The
 // caller holds wsem. A context error leaves the writer usable.
 func (w *journalWriter) syncLocked(ctx context.Context) error {
-	w.flushLocked()
+	w.flushDrained()
 	if err := w.err(); err != nil {
 		return fmt.Errorf("prevayler: journal failed earlier: %w", err)
 	}

@@ -80,7 +80,7 @@ var errInstall = errors.New("install the new journal")
 // switchLocked is switchTo's part under wsem; it returns the retired
 // journal on success.
 func (w *journalWriter) switchLocked(sctx context.Context, c *capture, nw store.Writer, nf *journal.Framer, install func(context.Context) error) (store.Writer, error) {
-	w.flushLocked()
+	w.flushDrained()
 	if err := w.err(); err != nil {
 		return nil, err
 	}

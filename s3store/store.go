@@ -36,6 +36,7 @@ type Store struct {
 	writerID string           // set by Lock
 	epoch    uint64           // set by Lock: the writer epoch it took
 	files    map[string]*file // present files as this writer last wrote or read them
+	seals    map[string]seal  // complete generations, by id
 	fenced   error            // set once another writer took over
 }
 
@@ -46,8 +47,9 @@ func (s *Store) meta() map[string]string {
 
 // file is what the lock holder knows of one name.
 type file struct {
-	gen  string // "" for an absent Journal or Backup
-	etag string // ETag of the marker; only kept for Journal and Backup
+	gen     string // "" for an absent Journal or Backup
+	etag    string // ETag of the marker
+	retired string // the retired generation its marker names
 }
 
 var _ store.Store = (*Store)(nil)

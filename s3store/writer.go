@@ -14,7 +14,10 @@ import (
 // one new segment object, so what is stored grows with the bytes written,
 // never with their square.
 type writer struct {
+	s            *Store
+	depth        int    // Syncs worth having in flight (store.Pipeline)
 	name         string // the name it was created with, for messages
+	gen          string
 	up           *uploader.Uploader
 	closeTimeout time.Duration
 
@@ -28,6 +31,7 @@ var (
 	_ store.Throttle = (*writer)(nil)
 	_ store.Backlog  = (*writer)(nil)
 	_ store.Failer   = (*writer)(nil)
+	_ store.Pipeline = (*writer)(nil)
 )
 
 func (s *Store) newWriter(name, gen string) *writer {
@@ -36,14 +40,18 @@ func (s *Store) newWriter(name, gen string) *writer {
 		return s.putSegment(ctx, id, meta, gen, seq, data)
 	}
 	return &writer{
+		s:            s,
+		depth:        s.opts.MaxInflight + 1,
 		name:         name,
+		gen:          gen,
 		closeTimeout: s.opts.CloseTimeout,
 		up: uploader.New(put, uploader.Options{
-			SleepTime: s.opts.SleepTime,
-			MaxBuffer: s.opts.MaxBuffer,
-			FailAfter: s.opts.FailAfter,
-			Retry:     s.opts.Retry,
-			Logger:    s.log.With("file", name, "generation", gen),
+			SleepTime:   s.opts.SleepTime,
+			MaxBuffer:   s.opts.MaxBuffer,
+			MaxInflight: s.opts.MaxInflight,
+			FailAfter:   s.opts.FailAfter,
+			Retry:       s.opts.Retry,
+			Logger:      s.log.With("file", name, "generation", gen),
 		}),
 	}
 }
@@ -108,8 +116,11 @@ func (w *writer) Close() error {
 	defer cancel()
 	if err := w.up.CloseContext(ctx); err != nil {
 		w.err = fmt.Errorf("s3store: close %q: %w", w.name, err)
+		return w.err
 	}
-	return w.err
+	st := w.up.Stats()
+	w.s.sealClosed(ctx, w.gen, seal{length: int64(st.Bytes), segments: st.Segments})
+	return nil
 }
 
 func (w *writer) isClosed() bool {
@@ -127,3 +138,8 @@ func (w *writer) Backlog() (int64, time.Time) {
 
 // Stats returns what the writer's uploader did; see uploader.Stats.
 func (w *writer) Stats() uploader.Stats { return w.up.Stats() }
+
+// PipelineDepth says how many Syncs are worth having in flight at once
+// (store.Pipeline): one per upload in flight, and one more whose bytes
+// gather while they are, so that they leave as one segment.
+func (w *writer) PipelineDepth() int { return w.depth }

@@ -1,6 +1,7 @@
 package prevayler
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/prevayler-go/prevayler/store"
@@ -36,6 +37,30 @@ var (
 	// an encoding error, ErrClosed, ErrFenced before anything was written:
 	// never journaled) or matches ErrUnknownOutcome.
 	ErrUnknownOutcome = store.ErrUnknownOutcome
+
+	// ErrReentrant is returned by Handle, Sync, Snapshot, Close and
+	// Shutdown when they are called from inside a handler of their own
+	// system, which would otherwise wait for ever for the handler to
+	// return. It comes after about a second; the outer call goes on as
+	// the handler decides. Handlers must be pure: they read their
+	// arguments and return, and call no prevalent system.
+	ErrReentrant = errors.New("called from inside a handler")
+
+	// ErrUnencodable means the codec cannot encode the state, for example
+	// an interface value of a type never passed to gob.Register: Snapshot
+	// fails with it, the error naming the type as the codec reported it.
+	// The system goes on journaling events; Stats.SnapshotError holds the
+	// failure and automatic snapshots are retried with a growing delay,
+	// from a second to ten minutes, until one succeeds. With
+	// Options.CheckState, Open fails with it when the state does not come
+	// back equal from encoding and decoding.
+	ErrUnencodable = errors.New("the state cannot be encoded")
+
+	// ErrDiverged stops a Follower whose state the journal no longer
+	// extends: the journal was restored or copied over with one that
+	// starts before the follower's Seq and does not descend from the file
+	// the follower read. Follow again to start from the journal as it is.
+	ErrDiverged = errors.New("prevayler: the journal no longer extends the follower's state")
 )
 
 // PanicError is the error Handle returns when the handler panics. The

@@ -79,6 +79,11 @@ func fixFrameCRC(t *testing.T, data []byte, off int64) []byte {
 	t.Helper()
 	n := int64(binary.LittleEndian.Uint32(data[off:]))
 	payload := data[off+24 : off+24+n]
-	binary.LittleEndian.PutUint32(data[off+20:], crc32.Checksum(payload, crc32.MakeTable(crc32.Castagnoli)))
+	tab := crc32.MakeTable(crc32.Castagnoli)
+	var seed uint32 // version 2 seeds frame checksums with the file id
+	if binary.LittleEndian.Uint16(data[12:]) >= 2 {
+		seed = crc32.Checksum(data[16:32], tab)
+	}
+	binary.LittleEndian.PutUint32(data[off+20:], crc32.Update(seed, tab, payload))
 	return data
 }

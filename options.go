@@ -41,7 +41,7 @@ func (d Durability) String() string {
 	return fmt.Sprintf("Durability(%d)", int(d))
 }
 
-// Options configure Open. The zero value is usable: a local journal named
+// Options configure Open and Follow. The zero value is usable: a local journal named
 // "journal" in the working directory, Durable, gob, plaintext.
 type Options[S any] struct {
 	// Store keeps the journal. nil: localstore.New(DefaultJournal).
@@ -52,6 +52,16 @@ type Options[S any] struct {
 
 	// Durability says when Handle returns; the zero value is Durable.
 	Durability Durability
+
+	// SyncInterval is how often a Buffered journal on a local store is
+	// made durable in the background (fdatasync, then a seal). What was
+	// written before the latest such sync is protected like a Durable
+	// journal: damage to it is ErrCorrupt, never dropped as a torn write;
+	// a crash may lose, or a torn write drop, only what came after. Zero:
+	// DefaultSyncInterval; negative: never (only Sync, Snapshot and Close
+	// then sync). Durable journals, and S3 (whose uploader syncs every
+	// SleepTime), ignore it.
+	SyncInterval time.Duration
 
 	// Clock gives each event's time. nil: time.Now. The time is journaled
 	// with the event and replayed as it was, whatever Clock the next start
@@ -77,11 +87,29 @@ type Options[S any] struct {
 	SnapshotBytes    int64
 	SnapshotInterval time.Duration
 
+	// CheckState, if true, encodes and decodes the recovered state once at
+	// Open, before anything is written, and fails Open with an error
+	// matching ErrUnencodable, naming the first difference, unless the
+	// state comes back equal (nil and empty slices and maps count as
+	// equal). It catches what the codec silently leaves out, such as the
+	// unexported fields gob and JSON do not store, at the cost of one
+	// more encoding of the state at start-up.
+	CheckState bool
+
 	// KeepArchives, if positive, removes all but the newest KeepArchives
 	// archives (journal.backup-<timestamp>) after each snapshot and at
 	// start-up. Zero keeps them all.
 	KeepArchives int
+
+	// FollowInterval is, for Follow only, how often the store is checked
+	// for new events. Zero: the store's default (store.Tailer's
+	// PollInterval: 100 ms local, about 1 s S3).
+	FollowInterval time.Duration
 }
+
+// DefaultSyncInterval is the background sync interval of a Buffered
+// journal when Options.SyncInterval is zero.
+const DefaultSyncInterval = time.Second
 
 func (o *Options[S]) withDefaults() (Options[S], error) {
 	r := *o
@@ -93,6 +121,12 @@ func (o *Options[S]) withDefaults() (Options[S], error) {
 	}
 	if r.Store == nil {
 		r.Store = localstore.New(DefaultJournal)
+	}
+	switch {
+	case r.SyncInterval == 0:
+		r.SyncInterval = DefaultSyncInterval
+	case r.SyncInterval < 0:
+		r.SyncInterval = 0
 	}
 	if r.Clock == nil {
 		r.Clock = time.Now

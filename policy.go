@@ -3,6 +3,7 @@ package prevayler
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/prevayler-go/prevayler/store"
@@ -25,7 +26,7 @@ func (p *Prevayler[S, E, R]) snapshotDue(now time.Time) bool {
 	c, pol := &p.stats, p.policy
 	events := c.eventsSinceSnap.Load()
 	switch {
-	case events == 0:
+	case events == 0, !c.snapshotRetryDue(now):
 		return false
 	case pol.every > 0 && events >= pol.every:
 		return true
@@ -81,7 +82,8 @@ func (p *Prevayler[S, E, R]) policyLoop() {
 		if p.w.err() != nil {
 			return // the instance is stopped: nothing to snapshot, nothing to log again
 		}
-		if err := p.Snapshot(ctx); err != nil && !errors.Is(err, ErrClosed) && ctx.Err() == nil {
+		// Snapshot logs a state that cannot be encoded as an ERROR itself.
+		if err := p.Snapshot(ctx); err != nil && !errors.Is(err, ErrClosed) && !errors.Is(err, ErrUnencodable) && ctx.Err() == nil {
 			p.log.Warn("prevayler: automatic snapshot failed", "err", err)
 		}
 	}
@@ -98,7 +100,12 @@ func (p *Prevayler[S, E, R]) pruneArchives(ctx context.Context) {
 		p.log.Warn("prevayler: list archives to prune", "err", err)
 		return
 	}
-	archives := store.Classify(files).Archives
+	var archives []store.FileInfo
+	for _, a := range store.Classify(files).Archives {
+		if !slices.Contains(p.needed, a.Name) { // the live journal continues these
+			archives = append(archives, a)
+		}
+	}
 	for len(archives) > p.policy.keep {
 		name := archives[0].Name
 		archives = archives[1:]

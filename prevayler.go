@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/cipher"
+	"encoding"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -21,6 +22,12 @@ import (
 //
 // The state is an immutable value: return a new state and never modify
 // one that was passed in, since readers may hold it (see State).
+//
+// A handler must be pure: the same arguments give the same results, at
+// replay too. It runs under the system's apply lock, so it must not call
+// Handle, Sync, Snapshot, Close or Shutdown: on its own system they fail
+// with ErrReentrant after about a second, the time the library waits
+// before it looks whether the handler called it.
 type Handler[S, E, R any] func(state S, event E, at time.Time) (S, R, error)
 
 // Prevayler is a prevalent system: a state in memory, changed only by
@@ -34,19 +41,32 @@ type Prevayler[S, E, R any] struct {
 	codec   Codec
 	aead    cipher.AEAD
 	w       *journalWriter // nil: transient
+	check   bool           // Options.CheckState
 
-	pub atomic.Pointer[S] // the latest acknowledged state
+	pub  atomic.Pointer[published[S]] // the latest acknowledged state
+	slab publishSlab[S]               // boxes for pub; guarded by mu
 
 	mu     sync.Mutex // the apply lock: guards what follows, and the writer's pending events
 	state  S          // the latest applied state, maybe not yet acknowledged
 	enc    Encoder
 	encBuf bytes.Buffer
-	reset  bool      // the next event starts a new codec stream
-	lastAt time.Time // the latest journaled event's time: event time never runs backwards
-	closed bool
+	ev     *E // the event being encoded (encode.go)
+	// evAppender is ev as an encoding.BinaryAppender, if the codec is
+	// Binary and E appends itself: the codec is then skipped.
+	evAppender encoding.BinaryAppender
+	reset      bool      // the next event starts a new codec stream
+	lastAt     time.Time // the latest journaled event's time: event time never runs backwards
+	seqT       uint64    // transient only: the last event's number (else the writer counts)
+	closed     bool
 
-	snapMu      sync.Mutex // one Snapshot at a time
-	lastArchive time.Time  // archive names strictly increase
+	watch applyWatch // lets a handler's call to its own system fail instead of waiting for ever
+
+	snapSem     chan struct{} // held by the one Snapshot running; a channel so that waiting honours ctx; guards what follows
+	lastArchive time.Time     // archive names strictly increase
+	fileID      [16]byte      // of the live journal
+	// needed names the archives the live journal continues, oldest first,
+	// while it is a continuation (no snapshot): pruning keeps them.
+	needed []string
 
 	stats counters
 
@@ -73,6 +93,9 @@ func Open[S, E, R any](ctx context.Context, h Handler[S, E, R], opts Options[S])
 	if err != nil {
 		return nil, err
 	}
+	if err := checkStateType(&o); err != nil {
+		return nil, err
+	}
 	p := &Prevayler[S, E, R]{
 		handler: h,
 		clock:   o.Clock,
@@ -81,6 +104,7 @@ func Open[S, E, R any](ctx context.Context, h Handler[S, E, R], opts Options[S])
 		codec:   o.Codec,
 		aead:    o.Encryption,
 		reset:   true,
+		check:   o.CheckState,
 		policy: policy{
 			every:    uint64(o.SnapshotEvery),
 			bytes:    o.SnapshotBytes,
@@ -88,18 +112,19 @@ func Open[S, E, R any](ctx context.Context, h Handler[S, E, R], opts Options[S])
 			keep:     o.KeepArchives,
 		},
 		policyStop: make(chan struct{}),
+		snapSem:    make(chan struct{}, 1),
 	}
 	p.w = newJournalWriter(writerConfig{
-		durable: o.Durability == Durable,
-		log:     o.Logger,
-		stats:   &p.stats,
-		lock:    &p.mu,
+		durable:   o.Durability == Durable,
+		syncEvery: o.SyncInterval,
+		log:       o.Logger,
+		stats:     &p.stats,
+		lock:      &p.mu,
 		cut: func() any {
-			s := p.state
-			return &s
+			return p.slab.box(p.state, p.w.seq)
 		},
 		publish: func(v any) {
-			p.pub.Store(v.(*S))
+			p.pub.Store(v.(*published[S]))
 			p.nudgePolicy()
 		},
 	})
@@ -118,7 +143,7 @@ func Open[S, E, R any](ctx context.Context, h Handler[S, E, R], opts Options[S])
 	}
 	opened = true
 	p.state = state
-	p.pub.Store(&state)
+	p.pub.Store(&published[S]{state: state, seq: p.w.seq})
 	if p.policy.active() {
 		p.policyKick = make(chan struct{}, 1)
 		p.policyDone.Add(1)
@@ -137,16 +162,39 @@ func NewTransient[S, E, R any](h Handler[S, E, R], initial S) *Prevayler[S, E, R
 		state:   initial,
 		// no policy goroutine: a closed channel makes Close's stop a no-op
 		policyStop: make(chan struct{}),
+		snapSem:    make(chan struct{}, 1),
 	}
-	p.pub.Store(&initial)
+	p.pub.Store(&published[S]{state: initial})
 	return p
+}
+
+// published is a state and the sequence number of the event it ends with,
+// read together with one atomic load.
+type published[S any] struct {
+	state S
+	seq   uint64
 }
 
 // State returns the latest acknowledged state: it never shows an event
 // whose Handle has not returned successfully, or could not. It does not
 // lock; treat the value as immutable.
 func (p *Prevayler[S, E, R]) State() S {
-	return *p.pub.Load()
+	return p.pub.Load().state
+}
+
+// Seq returns the sequence number of the last acknowledged event: events
+// are numbered from 1 since the journal's first start, across snapshots,
+// restarts and takeovers (journals written before format version 2 count
+// from their snapshot on). After a crash in Buffered mode, the next
+// instance may give again the numbers of events that were lost; in
+// Durable mode, or after Sync, a number always names one event.
+func (p *Prevayler[S, E, R]) Seq() uint64 { return p.pub.Load().seq }
+
+// StateSeq returns State and Seq from one atomic load: the state is the
+// one right after event Seq.
+func (p *Prevayler[S, E, R]) StateSeq() (S, uint64) {
+	v := p.pub.Load()
+	return v.state, v.seq
 }
 
 // Handle applies the event to the state with the current time, journals
@@ -176,7 +224,9 @@ func (p *Prevayler[S, E, R]) Handle(ctx context.Context, event E) (R, error) {
 	}
 	at := p.clock().UTC()
 
-	p.mu.Lock()
+	if err := p.lockApply("Handle"); err != nil {
+		return zero, err
+	}
 	if err := p.refuseLocked(); err != nil {
 		p.mu.Unlock()
 		return zero, err
@@ -188,13 +238,15 @@ func (p *Prevayler[S, E, R]) Handle(ctx context.Context, event E) (R, error) {
 	}
 	// Encode first: what is journaled is the event as the handler got it.
 	if p.st != nil {
-		if err := p.encodeEventLocked(&event); err != nil {
+		if err := p.encodeEventLocked(event); err != nil {
 			p.mu.Unlock()
 			p.stats.refused.Add(1)
 			return zero, err
 		}
 	}
+	p.watch.begin()
 	next, res, err := p.apply(p.state, event, at)
+	p.watch.end()
 	if err != nil {
 		// The encoding is dropped; it may have carried type information
 		// that the next event must then send again.
@@ -205,7 +257,9 @@ func (p *Prevayler[S, E, R]) Handle(ctx context.Context, event E) (R, error) {
 	}
 	if p.st == nil {
 		p.state = next
-		p.pub.Store(&next)
+		p.lastAt = at
+		p.seqT++
+		p.pub.Store(p.slab.box(next, p.seqT))
 		p.mu.Unlock()
 		return res, nil
 	}
@@ -246,7 +300,9 @@ func (p *Prevayler[S, E, R]) apply(state S, event E, at time.Time) (next S, res 
 // Sync makes every event acknowledged so far durable, in Buffered mode
 // too. With S3 it uploads what is buffered and waits.
 func (p *Prevayler[S, E, R]) Sync(ctx context.Context) error {
-	p.mu.Lock()
+	if err := p.lockApply("Sync"); err != nil {
+		return err
+	}
 	err := p.refuseLocked()
 	p.mu.Unlock()
 	if err != nil || p.st == nil {
@@ -271,11 +327,14 @@ func (p *Prevayler[S, E, R]) Close() error {
 // Buffered mode may then not be durable yet. Close, or another Shutdown,
 // waits for that close and returns its result.
 func (p *Prevayler[S, E, R]) Shutdown(ctx context.Context) error {
+	// Before the Once: a handler's call must leave the close to a later one.
+	if err := p.lockApply("Close"); err != nil {
+		return err
+	}
+	p.closed = true
+	p.mu.Unlock()
 	p.closeOnce.Do(func() {
 		p.closeDone = make(chan struct{})
-		p.mu.Lock()
-		p.closed = true
-		p.mu.Unlock()
 		go func() {
 			defer close(p.closeDone)
 			p.closeErr = p.close()
@@ -295,8 +354,8 @@ func (p *Prevayler[S, E, R]) close() error {
 	p.mu.Unlock()
 	close(p.policyStop) // also ends the context of a running automatic snapshot
 	p.policyDone.Wait()
-	p.snapMu.Lock() // let a running snapshot finish its switch
-	defer p.snapMu.Unlock()
+	p.snapSem <- struct{}{} // let a running snapshot finish its switch
+	defer func() { <-p.snapSem }()
 	if p.st == nil {
 		return nil
 	}

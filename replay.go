@@ -3,7 +3,6 @@ package prevayler
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -12,54 +11,103 @@ import (
 	"github.com/prevayler-go/prevayler/store"
 )
 
-// replay rebuilds the state from one journal file, streaming it.
-func (p *Prevayler[S, E, R]) replay(ctx context.Context, name string, size int64, initial S) (S, error) {
+// replayed is what replaying a journal file leaves besides the state.
+type replayed struct {
+	seq    uint64    // sequence number of the last event
+	at     time.Time // its time (zero if none, ever)
+	fileID [16]byte
+	closed bool     // the file ended with a closed seal
+	chain  []string // archives a continuation needed, oldest first
+}
+
+// replay rebuilds the state from one journal file, streaming it. A
+// continuation is replayed after its predecessor, found among archives.
+func (p *Prevayler[S, E, R]) replay(ctx context.Context, name string, size int64, initial S, archives []store.FileInfo) (S, replayed, error) {
+	var info replayed
 	label := "journal" + name
 	rc, err := p.st.Open(ctx, name)
 	if err != nil {
-		return initial, fmt.Errorf("prevayler: open %s: %w", label, err)
+		return initial, info, fmt.Errorf("prevayler: open %s: %w", label, err)
 	}
 	defer rc.Close()
 	counted := &countingReader{r: rc}
 	jr, err := journal.NewReader(bufio.NewReaderSize(counted, 1<<20), label, p.aead)
 	if err != nil {
-		return initial, fmt.Errorf("prevayler: read %s: %w", label, err)
+		return initial, info, fmt.Errorf("prevayler: read %s: %w", label, err)
 	}
-	if got := jr.Header().Codec; got != p.codec.Name() {
-		return initial, fmt.Errorf("prevayler: %s was written with codec %q, Options.Codec is %q", label, got, p.codec.Name())
+	hdr := jr.Header()
+	if got := hdr.Codec; got != p.codec.Name() {
+		return initial, info, fmt.Errorf("prevayler: %s was written with codec %q, Options.Codec is %q", label, got, p.codec.Name())
 	}
-	var state S
-	// A reader of our own, so that what the codec reads ahead is visible.
-	snap := bufio.NewReader(jr.Snapshot())
-	var sdec Decoder
-	if err := decodeSafely(&sdec, func() Decoder { return p.codec.NewDecoder(snap) }, &state); err != nil {
-		if errors.Is(err, store.ErrCorrupt) {
-			return initial, fmt.Errorf("prevayler: read %s: %w", label, err)
-		}
-		return initial, fmt.Errorf("prevayler: decode snapshot of %s (state type changed?): %w", label, err)
+	info.fileID = hdr.FileID
+	if hdr.Continuation {
+		return p.replayContinuation(ctx, jr, label, size, counted, initial, archives)
 	}
-	if n, err := io.Copy(io.Discard, snap); err != nil || n > 0 {
-		if err == nil {
-			err = fmt.Errorf("%d bytes left after the state", n)
-		}
-		return initial, fmt.Errorf("prevayler: snapshot of %s: %w", label, err)
+	state, err := p.decodeSnapshot(jr, label, hdr.Chunked, size)
+	if err != nil {
+		return initial, info, err
 	}
+	return p.replayEvents(jr, label, size, counted, state, info)
+}
 
+// replayContinuation replays the predecessor of the continuation jr, then
+// jr's events.
+func (p *Prevayler[S, E, R]) replayContinuation(ctx context.Context, jr *journal.Reader, label string, size int64, counted *countingReader, initial S, archives []store.FileInfo) (S, replayed, error) {
+	hdr := jr.Header()
+	info := replayed{fileID: hdr.FileID}
+	prev, rest, err := p.findArchive(ctx, hdr.PrevFileID, archives)
+	if err != nil {
+		return initial, info, fmt.Errorf("prevayler: %s continues a journal without a snapshot: %w", label, err)
+	}
+	state, before, err := p.replay(ctx, prev.Name, prev.Size, initial, rest)
+	if err != nil {
+		return initial, info, err
+	}
+	if before.seq != hdr.BaseSeq {
+		return initial, info, fmt.Errorf("prevayler: %s continues %s after event %d, which ends at event %d: %w",
+			label, "journal"+prev.Name, hdr.BaseSeq, before.seq, store.ErrCorrupt)
+	}
+	info.chain = append(before.chain, prev.Name)
+	return p.replayEvents(jr, label, size, counted, state, info)
+}
+
+// findArchive returns the archive whose file id is id, and the archives
+// older than it. It reads the header of each, newest first.
+func (p *Prevayler[S, E, R]) findArchive(ctx context.Context, id [16]byte, archives []store.FileInfo) (store.FileInfo, []store.FileInfo, error) {
+	for i := len(archives) - 1; i >= 0; i-- {
+		a := archives[i]
+		rc, err := p.st.Open(ctx, a.Name)
+		if err != nil {
+			return a, nil, fmt.Errorf("open %s: %w", a.Name, err)
+		}
+		jr, err := journal.NewReader(rc, "journal"+a.Name, p.aead)
+		rc.Close()
+		if err != nil {
+			continue // not this one; its own damage matters only if it is needed
+		}
+		if jr.Header().FileID == id {
+			return a, archives[:i], nil
+		}
+	}
+	return store.FileInfo{}, nil, fmt.Errorf("its predecessor (file id %x) is not among the archives; was it pruned? %w", id, store.ErrCorrupt)
+}
+
+// replayEvents applies the events of jr to state.
+func (p *Prevayler[S, E, R]) replayEvents(jr *journal.Reader, label string, size int64, counted *countingReader, state S, info replayed) (S, replayed, error) {
+	initial := state
 	start := time.Now()
 	progress := newProgress(p.log, label, size, counted)
 	events := p.decodeEvents(jr, label)
 	defer events.stop()
 	var count uint64
-	var last time.Time
 	for batch := range events.out {
 		for i := range batch {
 			d := &batch[i]
 			next, _, err := p.apply(state, d.event, d.at)
 			if err != nil {
-				return initial, fmt.Errorf("prevayler: replay event %d of %s (frame at byte %d): the handler failed on an event it once accepted; is it deterministic? %w", count+1, label, d.offset, err)
+				return initial, info, fmt.Errorf("prevayler: replay event %d of %s (frame at byte %d): the handler failed on an event it once accepted; is it deterministic? %w", count+1, label, d.offset, err)
 			}
 			state = next
-			last = d.at
 			count++
 			var zero E
 			d.event = zero // let the event's memory go
@@ -68,17 +116,19 @@ func (p *Prevayler[S, E, R]) replay(ctx context.Context, name string, size int64
 		progress.maybeLog(count)
 	}
 	if events.err != nil {
-		return initial, events.err
+		return initial, info, events.err
 	}
-	if count > 0 {
-		p.lastAt = last
-	}
+	info.seq, info.closed = jr.Seq(), jr.Closed()
+	// The decoding goroutine has read every event applied: the reader's
+	// last time is the last applied event's, or the header's base time.
+	info.at = jr.LastTime()
 	if t := jr.Torn(); t != nil {
 		p.log.Warn("prevayler: dropped a torn last write (from a crash before it was acknowledged)",
 			"file", label, "offset", t.Offset, "bytes", t.Bytes, "reason", t.Reason)
 	}
-	p.log.Debug("prevayler: replayed journal", "file", label, "events", count, "elapsed", time.Since(start))
-	return state, nil
+	p.log.Debug("prevayler: replayed journal", "file", label, "events", count, "last_seq", info.seq,
+		"closed", info.closed, "elapsed", time.Since(start))
+	return state, info, nil
 }
 
 // entryReader yields one event's bytes, then io.EOF, so that a stream

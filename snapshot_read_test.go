@@ -15,7 +15,7 @@ import (
 // A snapshot holds exactly one encoded state: bytes after it mean the
 // file is not what the library wrote, and Open refuses it.
 func TestSnapshotWithTrailingBytesIsRefused(t *testing.T) {
-	f, err := journal.NewFramer("gob", nil)
+	f, err := journal.NewFramer("gob", nil, journal.FileInfo{})
 	if err != nil {
 		t.Fatal(err)
 	}

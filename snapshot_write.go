@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"reflect"
 	"runtime/debug"
 
 	"github.com/prevayler-go/prevayler/internal/journal"
@@ -11,9 +12,16 @@ import (
 )
 
 // writeSnapshot writes a new journal holding state under a temporary name
-// and syncs it. The writer stays open for the events that follow.
-func (p *Prevayler[S, E, R]) writeSnapshot(ctx context.Context, state S) (string, store.Writer, *journal.Framer, error) {
-	framer, err := journal.NewFramer(p.codec.Name(), p.aead)
+// and syncs it. The writer stays open for the events that follow. info
+// places it in the journal's history; for a continuation (info says so)
+// the state is not written.
+func (p *Prevayler[S, E, R]) writeSnapshot(ctx context.Context, state S, info journal.FileInfo) (string, store.Writer, *journal.Framer, error) {
+	var how snapshotHow
+	if !info.Continuation {
+		how = p.snapshotHow(&state)
+	}
+	info.Chunked = how.chunked()
+	framer, err := journal.NewFramer(p.codec.Name(), p.aead, info)
 	if err != nil {
 		return "", nil, nil, fmt.Errorf("prevayler: new journal: %w", err)
 	}
@@ -22,7 +30,11 @@ func (p *Prevayler[S, E, R]) writeSnapshot(ctx context.Context, state S) (string
 	if err != nil {
 		return "", nil, nil, fmt.Errorf("prevayler: create %q: %w", tmp, err)
 	}
-	err = p.encodeSnapshot(ctx, w, framer, state)
+	if info.Continuation {
+		_, err = w.Write(framer.AppendHeader(nil))
+	} else {
+		err = p.encodeSnapshot(ctx, w, framer, &state, how)
+	}
 	if err == nil {
 		err = w.Sync(ctx)
 	}
@@ -34,7 +46,22 @@ func (p *Prevayler[S, E, R]) writeSnapshot(ctx context.Context, state S) (string
 	return tmp, w, framer, nil
 }
 
-func (p *Prevayler[S, E, R]) encodeSnapshot(ctx context.Context, w store.Writer, framer *journal.Framer, state S) error {
+// snapshotHow says how a state's snapshot is written.
+type snapshotHow struct {
+	byState bool        // by the state's EncodeChunks
+	split   *splitState // else by the library's pieces, if not nil
+}
+
+func (h snapshotHow) chunked() bool { return h.byState || h.split != nil }
+
+func (p *Prevayler[S, E, R]) snapshotHow(state *S) snapshotHow {
+	if chunksItself(reflect.TypeFor[S]()) {
+		return snapshotHow{byState: true}
+	}
+	return snapshotHow{split: planSplit(p.codec, state)}
+}
+
+func (p *Prevayler[S, E, R]) encodeSnapshot(ctx context.Context, w store.Writer, framer *journal.Framer, state *S, how snapshotHow) error {
 	if _, err := w.Write(framer.AppendHeader(nil)); err != nil {
 		return err
 	}
@@ -43,11 +70,48 @@ func (p *Prevayler[S, E, R]) encodeSnapshot(ctx context.Context, w store.Writer,
 		out = throttledWriter{ctx: ctx, w: w, th: th}
 	}
 	out = &syncingWriter{ctx: ctx, w: w, out: out}
-	sw := journal.NewSnapshotWriter(out, framer, 0)
-	if err := encodeSafely(func() Encoder { return p.codec.NewEncoder(sw) }, &state); err != nil {
+	rec := &writeRecorder{w: out}
+	sw := journal.NewSnapshotWriter(rec, framer, 0)
+	var err error
+	if how.chunked() {
+		err = p.encodeChunks(sw, state, how)
+	} else {
+		err = encodeSafely(func() Encoder { return p.codec.NewEncoder(sw) }, state)
+	}
+	if err != nil {
+		if rec.err == nil { // the codec's or the state's own failure, not the store's
+			return unencodable(err)
+		}
 		return fmt.Errorf("encode state: %w", err)
 	}
 	return sw.Close()
+}
+
+// encodeChunks writes the chunks of a chunked snapshot: the plan, then
+// those of the state's EncodeChunks or of the library's split.
+func (p *Prevayler[S, E, R]) encodeChunks(sw *journal.SnapshotWriter, state *S, how snapshotHow) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &PanicError{Value: r, Stack: debug.Stack()}
+		}
+	}()
+	sink := newChunkSink(p.codec, sw)
+	plan := chunkPlan{ByState: how.byState}
+	if how.split != nil {
+		plan = how.split.plan()
+	}
+	if err := sink.put(&plan); err != nil {
+		return err
+	}
+	if how.byState {
+		err = any(*state).(ChunkEncoder).EncodeChunks(sink.put)
+	} else {
+		err = how.split.encode(sink)
+	}
+	if err == nil {
+		err = sink.err // put failed, and EncodeChunks went on regardless
+	}
+	return err
 }
 
 // encodeSafely and decodeSafely turn a panic of the codec (or of a type's
@@ -72,6 +136,21 @@ func decodeSafely(d *Decoder, newDec func() Decoder, v any) (err error) {
 		*d = newDec()
 	}
 	return (*d).Decode(v)
+}
+
+// writeRecorder keeps the first error of its writer, so that an encoding
+// error can be told from a failure of the store underneath.
+type writeRecorder struct {
+	w   io.Writer
+	err error
+}
+
+func (r *writeRecorder) Write(b []byte) (int, error) {
+	n, err := r.w.Write(b)
+	if err != nil && r.err == nil {
+		r.err = err
+	}
+	return n, err
 }
 
 // snapshotSyncEvery is how many bytes of a snapshot are written between

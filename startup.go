@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/prevayler-go/prevayler/internal/journal"
 	"github.com/prevayler-go/prevayler/store"
 )
 
@@ -36,22 +37,52 @@ func (p *Prevayler[S, E, R]) startUp(ctx context.Context, initial S) (S, error) 
 
 	state := initial
 	cur := files.Current()
+	var last replayed
 	if cur != nil {
-		if state, err = p.replay(ctx, cur.Name, cur.Size, initial); err != nil {
+		if state, last, err = p.replay(ctx, cur.Name, cur.Size, initial, files.Archives); err != nil {
+			return initial, err
+		}
+		if !last.closed {
+			p.log.Info("prevayler: the journal was not closed cleanly; every acknowledged event is replayed, and a cut at a frame boundary could not be told from a crash",
+				"file", "journal"+cur.Name, "last_seq", last.seq)
+		}
+	}
+	p.lastAt = last.at
+
+	if p.check {
+		if err := checkRoundTrip(p.codec, state); err != nil {
 			return initial, err
 		}
 	}
-
-	tmp, w, framer, err := p.writeSnapshot(ctx, state)
+	info := journal.FileInfo{BaseSeq: last.seq, BaseTime: last.at, PrevFileID: last.fileID}
+	tmp, w, framer, err := p.writeSnapshot(ctx, state, info)
+	if errors.Is(err, ErrUnencodable) && cur != nil {
+		// The handler accepted what the codec cannot encode. Refusing to
+		// start would stop the application until its code changes; a
+		// journal that continues this one without a snapshot keeps every
+		// event, at the price of a longer start-up until a snapshot works.
+		p.log.Error("prevayler: the recovered state cannot be encoded; starting a journal that continues the current one without a snapshot",
+			"err", err, "file", "journal"+cur.Name)
+		p.snapshotFailed(ctx, err)
+		info.Continuation = true
+		tmp, w, framer, err = p.writeSnapshot(ctx, state, info)
+	}
 	if err != nil {
 		return initial, err
 	}
-	if err := p.install(ctx, tmp, cur != nil, files.Backup == nil); err != nil {
+	archive, err := p.install(ctx, tmp, cur != nil, files.Backup == nil)
+	if err != nil {
 		w.Close()
 		return initial, err
 	}
+	p.fileID = framer.Header().FileID
+	if info.Continuation {
+		p.needed = append(last.chain, archive)
+	}
 	p.w.start(w, framer)
-	p.stats.snapshotted(time.Now())
+	if !info.Continuation {
+		p.stats.snapshotted(time.Now())
+	}
 	p.pruneArchives(ctx)
 	return state, nil
 }
@@ -60,22 +91,24 @@ func (p *Prevayler[S, E, R]) startUp(ctx context.Context, initial S) (S, error) 
 // journal (if any) becomes the backup, tmp becomes the journal, the backup
 // becomes an archive. A crash between any two steps is recovered by the
 // next start: the backup, while it exists, takes precedence.
-func (p *Prevayler[S, E, R]) install(ctx context.Context, tmp string, retire, journalToBackup bool) error {
+// It returns the archive's name, if any.
+func (p *Prevayler[S, E, R]) install(ctx context.Context, tmp string, retire, journalToBackup bool) (string, error) {
 	if retire && journalToBackup {
 		if err := p.st.Rename(ctx, store.Journal, store.Backup); err != nil {
-			return fmt.Errorf("prevayler: rename journal to backup: %w", err)
+			return "", fmt.Errorf("prevayler: rename journal to backup: %w", err)
 		}
 	}
 	if err := p.st.Rename(ctx, tmp, store.Journal); err != nil {
-		return fmt.Errorf("prevayler: rename new journal into place: %w", err)
+		return "", fmt.Errorf("prevayler: rename new journal into place: %w", err)
 	}
-	if retire {
-		name := p.nextArchiveName()
-		if err := p.st.Rename(ctx, store.Backup, name); err != nil {
-			return fmt.Errorf("prevayler: archive backup as %q: %w", name, err)
-		}
+	if !retire {
+		return "", nil
 	}
-	return nil
+	name := p.nextArchiveName()
+	if err := p.st.Rename(ctx, store.Backup, name); err != nil {
+		return "", fmt.Errorf("prevayler: archive backup as %q: %w", name, err)
+	}
+	return name, nil
 }
 
 // nextArchiveName returns an archive name later than every one seen, even

@@ -20,6 +20,13 @@ type Stats struct {
 	PendingBytes int64         // written but not yet durable in the store (S3 upload buffer)
 	PendingAge   time.Duration // age of the oldest pending byte
 	LastError    error         // the journal failure that stopped this instance, if any
+
+	// SnapshotError is the latest snapshot's failure, nil once a snapshot
+	// succeeds; it matches ErrUnencodable if the state cannot be encoded.
+	// The instance goes on journaling events: LastError says whether it
+	// stopped.
+	SnapshotError    error
+	SnapshotFailures uint64 // snapshots that failed, the start-up's included
 }
 
 type counters struct {
@@ -30,6 +37,11 @@ type counters struct {
 	eventsSinceSnap atomic.Uint64
 	bytesSinceSnap  atomic.Int64
 	lastSnap        atomic.Int64 // unix nanoseconds
+	// snapshot failures, and the back-off of automatic snapshots
+	snapFailures atomic.Uint64
+	snapErr      atomic.Pointer[error]
+	snapBackoff  atomic.Int64 // nanoseconds; zero after a success
+	snapRetryAt  atomic.Int64 // unix nanoseconds; zero: no failure to wait out
 }
 
 func (c *counters) wrote(events int, bytes int) {
@@ -52,6 +64,9 @@ func (c *counters) snapshotted(now time.Time) {
 	c.eventsSinceSnap.Store(0)
 	c.bytesSinceSnap.Store(0)
 	c.lastSnap.Store(now.UnixNano())
+	c.snapErr.Store(nil)
+	c.snapBackoff.Store(0)
+	c.snapRetryAt.Store(0)
 }
 
 // Stats returns the counters. It does not lock the system.
@@ -69,6 +84,11 @@ func (p *Prevayler[S, E, R]) Stats() Stats {
 		LastBatch: int(c.lastBatch.Load()),
 		MaxBatch:  int(c.maxBatch.Load()),
 		Snapshots: c.snapshots.Load(),
+
+		SnapshotFailures: c.snapFailures.Load(),
+	}
+	if e := c.snapErr.Load(); e != nil {
+		s.SnapshotError = *e
 	}
 	if p.w == nil {
 		return s

@@ -27,8 +27,11 @@ import (
 // end leaves it to the writer's goroutine, so that it can stop waiting.
 type journalWriter struct {
 	durable bool
-	log     *slog.Logger
-	stats   *counters
+	// syncEvery is the interval of the background sync of a Buffered
+	// journal; zero: none.
+	syncEvery time.Duration
+	log       *slog.Logger
+	stats     *counters
 	// cut is called under the apply lock when a batch is taken: it returns
 	// what publish gets once the batch is acknowledged (the state after
 	// the batch's last event).
@@ -38,11 +41,14 @@ type journalWriter struct {
 	lock       sync.Locker // the apply lock; guards what follows, up to wsem
 	pending    []byte      // entries not yet written
 	pendingN   int         // events in pending
-	cur        *batch      // whom to tell when pending is written
+	cur        *group      // whom to tell when pending is written
 	syncWait   *batch      // Sync callers waiting for the writer's goroutine
+	closed     bool        // close answered the last Sync: later ones get ErrClosed
 	capture    *capture    // non-nil while a snapshot collects the events after its cut
 	gatherWant int         // the loop waits for this many pending events
 	spare      []byte      // a drained pending buffer, for reuse
+	seq        uint64      // sequence number of the last event appended
+	lastAt     time.Time   // its time
 
 	// wsem is held while writing to the journal. A channel rather than a
 	// mutex so that waiting for it honours a context.
@@ -52,6 +58,10 @@ type journalWriter struct {
 	frameBuf []byte
 	synced   bool      // every byte written to jw is durable
 	pipe     *pipeline // non-nil if jw's syncs may overlap (Durable)
+	sealed   bool      // the last frame written to jw is a seal
+	remote   bool      // jw uploads in order, each upload atomic (S3)
+	fileSeq  uint64    // sequence number of the last event written to jw
+	fileAt   time.Time // its time
 
 	failed   atomic.Pointer[error] // sticky: the journal failed, no more events
 	throttle atomic.Pointer[store.Throttle]
@@ -65,49 +75,56 @@ type journalWriter struct {
 	stopOnce sync.Once
 }
 
-// batch is a group of events written and synced together, or a group of
-// Sync callers.
+// batch is a group of Sync callers waiting for the writer's goroutine.
+// (The callers of events written together wait on a group, which is
+// reused: writer_group.go.)
 type batch struct {
 	done chan struct{}
 	err  error
 }
 
 type writerConfig struct {
-	durable bool
-	log     *slog.Logger
-	stats   *counters
-	lock    sync.Locker
-	cut     func() any
-	publish func(any)
+	durable   bool
+	syncEvery time.Duration
+	log       *slog.Logger
+	stats     *counters
+	lock      sync.Locker
+	cut       func() any
+	publish   func(any)
 }
 
 func newJournalWriter(c writerConfig) *journalWriter {
 	return &journalWriter{
-		durable:  c.durable,
-		log:      c.log,
-		stats:    c.stats,
-		lock:     c.lock,
-		cut:      c.cut,
-		publish:  c.publish,
-		wsem:     make(chan struct{}, 1),
-		kick:     make(chan struct{}, 1),
-		gathered: make(chan struct{}, 1),
-		stop:     make(chan struct{}),
+		durable:   c.durable,
+		syncEvery: c.syncEvery,
+		log:       c.log,
+		stats:     c.stats,
+		lock:      c.lock,
+		cut:       c.cut,
+		publish:   c.publish,
+		wsem:      make(chan struct{}, 1),
+		kick:      make(chan struct{}, 1),
+		gathered:  make(chan struct{}, 1),
+		stop:      make(chan struct{}),
 	}
 }
 
-// start sets the live journal, whose every byte is durable, and starts
-// the writer's goroutine; stop ends it.
+// start sets the live journal, whose every byte is durable and which holds
+// no event yet, and starts the writer's goroutine; stop ends it.
 func (w *journalWriter) start(jw store.Writer, f *journal.Framer) {
+	h := f.Header()
+	w.seq, w.lastAt = h.BaseSeq, h.BaseTime
+	w.fileSeq, w.fileAt = h.BaseSeq, h.BaseTime
 	w.setJournal(jw, f)
 	w.loopDone.Add(1)
-	go w.loop()
+	// Decided here: the loop must not read what setJournal changes.
+	go w.loop(w.syncEvery > 0 && !w.durable && !w.remote)
 }
 
 // setJournal makes jw the live journal. The caller holds wsem, or nobody
 // writes yet.
 func (w *journalWriter) setJournal(jw store.Writer, f *journal.Framer) {
-	w.jw, w.framer, w.synced = jw, f, true
+	w.jw, w.framer, w.synced, w.sealed = jw, f, true, false
 	w.pipe = nil
 	if w.durable {
 		w.pipe = pipelineFor(jw)
@@ -117,7 +134,12 @@ func (w *journalWriter) setJournal(jw store.Writer, f *journal.Framer) {
 	} else {
 		w.throttle.Store(nil)
 	}
-	if b, ok := jw.(store.Backlog); ok {
+	// A store that buffers and uploads in order, each upload atomic, has
+	// no torn writes but a lost tail: there a seal written before a sync is
+	// as good as one after, and it costs no request of its own.
+	b, remote := jw.(store.Backlog)
+	w.remote = remote
+	if remote {
 		w.backlog.Store(&b)
 	} else {
 		w.backlog.Store(nil)
@@ -150,9 +172,17 @@ func (w *journalWriter) waitRoom(ctx context.Context) error {
 
 // appendLocked adds one event's entry to the pending ones. The caller
 // holds the apply lock; alone says the event is the only one pending.
-func (w *journalWriter) appendLocked(at time.Time, reset bool, data []byte) (b *batch, alone bool) {
+func (w *journalWriter) appendLocked(at time.Time, reset bool, data []byte) (g *group, alone bool) {
 	w.pending = journal.AppendEvent(w.pending, at, reset, data)
+	return w.appendedLocked(at)
+}
+
+// appendedLocked counts the event whose entry was just appended to
+// pending. The caller holds the apply lock.
+func (w *journalWriter) appendedLocked(at time.Time) (g *group, alone bool) {
 	w.pendingN++
+	w.seq++
+	w.lastAt = at
 	if w.gatherWant > 0 && w.pendingN >= w.gatherWant {
 		w.gatherWant = 0
 		select {
@@ -161,17 +191,19 @@ func (w *journalWriter) appendLocked(at time.Time, reset bool, data []byte) (b *
 		}
 	}
 	if w.cur == nil {
-		w.cur = &batch{done: make(chan struct{})}
+		w.cur = newGroup()
 	}
+	w.cur.hold()
 	return w.cur, w.pendingN == 1
 }
 
-// wait returns once the batch b holding the caller's event is
-// acknowledged: written, and synced in Durable mode. alone is what
-// appendLocked said. If ctx ends first, the error matches both ctx.Err()
-// and ErrUnknownOutcome: the event is applied and will be journaled with
-// the next write.
-func (w *journalWriter) wait(ctx context.Context, b *batch, alone bool) error {
+// wait returns once the group g holding the caller's event is
+// acknowledged: written, and synced in Durable mode, and releases the
+// caller's hold on g. alone is what appendLocked said. If ctx ends first,
+// the error matches both ctx.Err() and ErrUnknownOutcome: the event is
+// applied and will be journaled with the next write.
+func (w *journalWriter) wait(ctx context.Context, g *group, alone bool) error {
+	defer g.release()
 	inline := ctx.Done() == nil
 	switch {
 	case !inline:
@@ -180,31 +212,40 @@ func (w *journalWriter) wait(ctx context.Context, b *batch, alone bool) error {
 		// A lone caller with no write in flight writes and syncs its event
 		// itself. Callers in a crowd leave it to the loop, which gathers
 		// them into groups.
+		// Whoever arrives meanwhile finds the writer taken and kicks the
+		// loop itself; kicking it after a flush of our own would only have
+		// it take the writer from the next lone caller.
 		if alone && w.tryLockWriter() {
 			w.flushLocked()
 			w.unlockWriter()
+		} else {
+			w.kickLoop()
 		}
-		w.kickLoop() // for whatever arrived meanwhile
 	default:
 		// Whoever gets the writer first writes for everyone pending; the
-		// others find their batch done and do not queue for the writer.
-		select {
-		case <-b.done:
-		case w.wsem <- struct{}{}:
-			select {
-			case <-b.done:
-			default:
-				w.flushLocked()
-			}
-			w.unlockWriter()
+		// others find their group done and do not queue for the writer.
+		if g.finished.Load() {
+			break
 		}
+		if !w.tryLockWriter() {
+			ch := g.register()
+			if ch == nil {
+				break
+			}
+			select {
+			case <-ch:
+				g.unregister(ch)
+				return g.wait(ctx)
+			case w.wsem <- struct{}{}:
+				g.unregister(ch)
+			}
+		}
+		if !g.finished.Load() {
+			w.flushLocked()
+		}
+		w.unlockWriter()
 	}
-	select {
-	case <-b.done:
-		return b.err
-	case <-ctx.Done():
-		return unknownOutcome(ctx.Err())
-	}
+	return g.wait(ctx)
 }
 
 // unknownOutcome wraps a context error met while waiting for the journal.
@@ -223,6 +264,7 @@ func (w *journalWriter) flushLocked() int {
 		return 0
 	}
 	token := w.cut()
+	seq, at := w.seq, w.lastAt
 	w.pending, w.cur, w.spare, w.pendingN = w.spare[:0], nil, nil, 0
 	c := w.capture
 	from := 0
@@ -237,6 +279,7 @@ func (w *journalWriter) flushLocked() int {
 		n, err = w.writeEntries(data)
 		if err == nil {
 			w.stats.wrote(events, n)
+			w.fileSeq, w.fileAt = seq, at
 		}
 		if err == nil && w.pipe != nil {
 			w.syncPiped(b, token, c, data, from)
@@ -254,15 +297,14 @@ func (w *journalWriter) flushLocked() int {
 		err = fmt.Errorf("prevayler: journal failed earlier: %w", err)
 	}
 	if err != nil {
-		b.err = err
-		close(b.done)
+		b.finish(err)
 		return events
 	}
 	if c != nil {
 		c.add(data[from:])
 	}
 	w.publish(token)
-	close(b.done)
+	b.finish(nil)
 	w.lock.Lock()
 	if w.spare == nil {
 		w.spare = data
@@ -271,23 +313,72 @@ func (w *journalWriter) flushLocked() int {
 	return events
 }
 
-// syncLocked writes what is pending and makes the journal durable. The
+// sealing says what syncLocked seals.
+type sealing uint8
+
+const (
+	sealNone   sealing = iota
+	sealOpen           // more may be written
+	sealClosed         // the file is complete
+)
+
+// syncLocked writes what is pending and makes the journal durable, with a
+// seal after it (see docs/FORMAT.md) so that damage to what is durable is
+// never taken for a torn write; a closed seal is made durable too. The
 // caller holds wsem. A context error leaves the writer usable.
-func (w *journalWriter) syncLocked(ctx context.Context) error {
+func (w *journalWriter) syncLocked(ctx context.Context, seal sealing) error {
 	w.flushDrained()
 	if err := w.err(); err != nil {
 		return fmt.Errorf("prevayler: journal failed earlier: %w", err)
 	}
-	if w.synced {
+	if w.remote && seal != sealNone {
+		if err := w.sealLocked(seal == sealClosed); err != nil {
+			return err
+		}
+		seal = sealNone
+	}
+	if !w.synced {
+		if err := w.syncJournal(ctx); err != nil {
+			if ctx.Err() != nil {
+				return unknownOutcome(ctx.Err())
+			}
+			w.fail(err)
+			return fmt.Errorf("prevayler: sync journal: %w: %w", ErrUnknownOutcome, err)
+		}
+	}
+	if seal == sealNone {
 		return nil
 	}
-	if err := w.syncJournal(ctx); err != nil {
-		if ctx.Err() != nil {
-			return unknownOutcome(ctx.Err())
-		}
-		w.fail(err)
-		return fmt.Errorf("prevayler: sync journal: %w: %w", ErrUnknownOutcome, err)
+	if err := w.sealLocked(seal == sealClosed); err != nil {
+		return err
 	}
+	if seal == sealClosed && !w.synced {
+		if err := w.syncJournal(ctx); err != nil {
+			w.fail(err)
+			return fmt.Errorf("prevayler: sync the seal: %w", err)
+		}
+	}
+	return nil
+}
+
+// sealLocked writes a seal after the events written, unless the last
+// frame already is one (a closed seal is always written). The events
+// before it are durable, or (remote) become so with the seal.
+func (w *journalWriter) sealLocked(closed bool) error {
+	if w.sealed && !closed {
+		return nil
+	}
+	buf, err := w.framer.AppendSeal(w.frameBuf[:0], w.fileSeq, w.fileAt, closed)
+	if err != nil {
+		return err
+	}
+	w.frameBuf = buf
+	if _, err := w.jw.Write(buf); err != nil {
+		w.fail(err)
+		return fmt.Errorf("prevayler: write a seal: %w", err)
+	}
+	w.synced, w.sealed = false, true
+	w.stats.bytes.Add(int64(len(buf)))
 	return nil
 }
 
@@ -312,7 +403,7 @@ func (w *journalWriter) writeEntries(entries []byte) (int, error) {
 		return 0, err
 	}
 	w.frameBuf = buf
-	w.synced = false
+	w.synced, w.sealed = false, false
 	if _, err := w.jw.Write(buf); err != nil {
 		return 0, err
 	}

@@ -10,11 +10,20 @@ import (
 // the events of callers that do not write themselves, and serves Sync
 // calls that may stop waiting. Events that arrive while a batch is being
 // synced form the next batch: that is the group commit.
-func (w *journalWriter) loop() {
+func (w *journalWriter) loop(background bool) {
 	defer w.loopDone.Done()
+	var tick <-chan time.Time
+	if background {
+		t := time.NewTicker(w.syncEvery)
+		defer t.Stop()
+		tick = t.C
+	}
 	for {
 		select {
 		case <-w.kick:
+		case <-tick:
+			w.backgroundSync()
+			continue
 		case <-w.stop:
 			return
 		}
@@ -39,10 +48,32 @@ func (w *journalWriter) loop() {
 		}
 		if sw != nil {
 			w.wsem <- struct{}{}
-			sw.err = w.syncLocked(context.Background())
+			sw.err = w.syncLocked(context.Background(), sealOpen)
 			w.unlockWriter()
 			close(sw.done)
 		}
+	}
+}
+
+// backgroundSync makes a Buffered journal durable every syncEvery, with a
+// seal after it: damage to what was written before the last interval is
+// then reported, never dropped as a torn write. An idle journal costs
+// nothing: once the seal itself is synced, there is nothing to do.
+func (w *journalWriter) backgroundSync() {
+	w.lock.Lock()
+	idle := w.pendingN == 0
+	w.lock.Unlock()
+	select {
+	case w.wsem <- struct{}{}:
+	case <-w.stop:
+		return
+	}
+	defer w.unlockWriter()
+	if w.err() != nil || idle && w.synced {
+		return
+	}
+	if err := w.syncLocked(context.Background(), sealOpen); err != nil {
+		w.log.Error("prevayler: background sync of the journal failed", "err", err)
 	}
 }
 
@@ -96,9 +127,13 @@ func (w *journalWriter) sync(ctx context.Context) error {
 	if ctx.Done() == nil {
 		w.wsem <- struct{}{}
 		defer w.unlockWriter()
-		return w.syncLocked(ctx)
+		return w.syncLocked(ctx, sealOpen)
 	}
 	w.lock.Lock()
+	if w.closed {
+		w.lock.Unlock()
+		return ErrClosed
+	}
 	if w.syncWait == nil {
 		w.syncWait = &batch{done: make(chan struct{})}
 	}
@@ -117,9 +152,21 @@ func (w *journalWriter) sync(ctx context.Context) error {
 // and closes the journal. No event may be appended any more.
 func (w *journalWriter) close() error {
 	w.wsem <- struct{}{}
-	err := w.syncLocked(context.Background())
+	err := w.syncLocked(context.Background(), sealClosed)
 	w.unlockWriter()
 	w.stopLoop()
+	// The loop may have taken stop over a kick: answer a Sync it left
+	// waiting. No event was appended after the sync above, so its outcome
+	// is that Sync's too.
+	w.lock.Lock()
+	w.closed = true
+	sw := w.syncWait
+	w.syncWait = nil
+	w.lock.Unlock()
+	if sw != nil {
+		sw.err = err
+		close(sw.done)
+	}
 	if cerr := w.jw.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("prevayler: close journal: %w", cerr)
 	}

@@ -14,9 +14,10 @@ import (
 // order: a batch's callers return, and its state is published, only once
 // it and every earlier batch are durable.
 type pipeline struct {
-	slots chan struct{} // one token per batch written and not yet acknowledged
-	last  chan struct{} // closed once the latest batch is acknowledged; under wsem
-	jw    store.Writer  // the journal the pipeline syncs
+	slots  chan struct{} // one token per batch written and not yet acknowledged
+	last   chan struct{} // closed once the latest batch is acknowledged; under wsem
+	issued bool          // a batch was synced here since the last drain; under wsem
+	jw     store.Writer  // the journal the pipeline syncs
 }
 
 // pipelineFor returns the pipeline of jw, or nil if its syncs cannot
@@ -35,13 +36,15 @@ func pipelineFor(jw store.Writer) *pipeline {
 // acknowledges it after every earlier one: what flushLocked does after
 // the write, in order. The caller holds wsem; a full pipeline makes it
 // wait, which holds back the next write.
-func (w *journalWriter) syncPiped(b *batch, token any, c *capture, data []byte, from int) {
+func (w *journalWriter) syncPiped(g *group, token any, c *capture, data []byte, from int) {
 	p := w.pipe
 	p.slots <- struct{}{}
 	prev, done := p.last, make(chan struct{})
-	p.last = done
+	p.last, p.issued = done, true
 	go func() {
 		err := p.jw.Sync(context.Background())
+		// In order: an earlier batch's failure fails this one too, since
+		// the journal's sticky failure is set before done is closed.
 		<-prev
 		if err == nil {
 			if ferr := w.err(); ferr != nil {
@@ -51,30 +54,37 @@ func (w *journalWriter) syncPiped(b *batch, token any, c *capture, data []byte, 
 			w.fail(err)
 		}
 		if err != nil {
-			b.err = fmt.Errorf("prevayler: journal: %w: %w", ErrUnknownOutcome, err)
+			g.finish(fmt.Errorf("prevayler: journal: %w: %w", ErrUnknownOutcome, err))
 		} else {
 			w.stats.syncs.Add(1)
 			if c != nil {
 				c.add(data[from:])
 			}
 			w.publish(token)
+			g.finish(nil)
+			w.lock.Lock()
+			if w.spare == nil {
+				w.spare = data
+			}
+			w.lock.Unlock()
 		}
-		close(b.done)
-		w.lock.Lock()
-		if w.spare == nil {
-			w.spare = data
-		}
-		w.lock.Unlock()
 		<-p.slots
 		close(done)
 	}()
 }
 
 // flushDrained writes what is pending and waits until every batch in the
-// pipeline is acknowledged. The caller holds wsem.
+// pipeline is acknowledged; then, unless the journal failed, everything
+// written is durable. The caller holds wsem.
 func (w *journalWriter) flushDrained() {
 	w.flushLocked()
-	if w.pipe != nil {
-		<-w.pipe.last
+	p := w.pipe
+	if p == nil {
+		return
 	}
+	<-p.last
+	if p.issued && w.err() == nil {
+		w.synced = true
+	}
+	p.issued = false
 }

@@ -80,15 +80,11 @@ var errInstall = errors.New("install the new journal")
 // switchLocked is switchTo's part under wsem; it returns the retired
 // journal on success.
 func (w *journalWriter) switchLocked(sctx context.Context, c *capture, nw store.Writer, nf *journal.Framer, install func(context.Context) error) (store.Writer, error) {
-	w.flushDrained()
-	if err := w.err(); err != nil {
+	// Make the old journal durable and seal it, so that, as an archive,
+	// damage to it is never taken for a torn write. Not a closed seal: if
+	// the switch fails below, the old journal stays the live one.
+	if err := w.syncLocked(sctx, sealOpen); err != nil {
 		return nil, err
-	}
-	if !w.synced {
-		if err := w.syncJournal(sctx); err != nil {
-			w.fail(err)
-			return nil, err
-		}
 	}
 	w.stopCapture()
 	if err := writeFrames(nw, nf, c.take()); err != nil {

@@ -113,7 +113,7 @@ type writerRig struct {
 func newWriterRig(t *testing.T, durable bool, j *fakeJournal) *writerRig {
 	t.Helper()
 	r := &writerRig{j: j, reset: true}
-	f, err := journal.NewFramer("test", nil)
+	f, err := journal.NewFramer("test", nil, journal.FileInfo{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,7 +305,7 @@ func TestWriterSwitchCarriesTheCapturedTail(t *testing.T) {
 		}
 	}
 	nw := &fakeJournal{}
-	nf, err := journal.NewFramer("test", nil)
+	nf, err := journal.NewFramer("test", nil, journal.FileInfo{})
 	if err != nil {
 		t.Fatal(err)
 	}

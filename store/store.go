@@ -132,6 +132,22 @@ type Failer interface {
 	Err() error
 }
 
+// Tailer is an optional interface of a Store whose files can be read while
+// they grow, for followers (read-only replicas that tail the journal).
+// Neither method needs the lock, and neither writes anything.
+type Tailer interface {
+	// OpenAt streams a file from byte offset off to its end as it is now
+	// (bytes written later may or may not be seen). An offset at or past
+	// the end yields an empty stream. ErrNotExist if missing. The stream
+	// may also be an io.Seeker, which a follower uses to read a file's
+	// header and then its new frames through one open.
+	OpenAt(ctx context.Context, name string, off int64) (io.ReadCloser, error)
+
+	// PollInterval is how often a follower looks for new data unless told
+	// otherwise: about what one check costs the store and its bill.
+	PollInterval() time.Duration
+}
+
 // Pipeline is an optional interface of a Writer whose Sync may be called
 // again, with more Writes in between, while earlier Syncs still wait
 // (S3, whose uploads overlap). Each Sync makes durable everything written

@@ -148,6 +148,12 @@ func document(in Input, charts map[string]string) string {
 	snapshotTable(&b, r)
 	image(&b, charts, "snapshot-latency")
 
+	b.WriteString("## Large state in memory\n\n" + memoryIntro)
+	memoryTable(&b, r)
+
+	b.WriteString("## Allocations per event\n\n" + allocsIntro)
+	allocsTable(&b, r)
+
 	b.WriteString("## S3\n\nThe same transfers on `s3store` (one PUT per group commit in Durable mode; Buffered uploads once per `SleepTime`).\n\n")
 	s3Tables(&b, r)
 	image(&b, charts, "s3-throughput")

@@ -127,5 +127,6 @@ func targets(r *suite.Results) []target {
 		x := float64(s.With.P99) / float64(s.Without.P99)
 		return judge(fmt.Sprintf("%.2f× (%s vs %s)", x, dur(s.With.P99), dur(s.Without.P99)), x <= 2, true)
 	})
+	t = append(t, memoryTargets(r)...)
 	return t
 }

@@ -28,9 +28,12 @@ import (
 const ChildEnv = "PREVAYLER_BENCH_REPLAY"
 
 // ServeChild does nothing and returns false unless this process is a
-// replay child; then it replays, prints the ReplayMeasure as JSON on
-// stdout, and exits.
+// replay or memory child; then it replays (or opens and snapshots), prints
+// the ReplayMeasure (or Memory) as JSON on stdout, and exits.
 func ServeChild() bool {
+	if serveMemoryChild() {
+		return true
+	}
 	raw := os.Getenv(ChildEnv)
 	if raw == "" {
 		return false

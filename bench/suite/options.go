@@ -18,6 +18,7 @@ const (
 	DefaultSnapshotAccounts = 1_000_000
 	DefaultSnapshotCallers  = 16
 	DefaultMaxAmount        = 100
+	DefaultMemoryValues     = 16 << 20 // 128 MiB of int64
 )
 
 // DefaultCallers are the concurrencies of the transfer workloads.
@@ -45,6 +46,7 @@ type Options struct {
 	Replay func(req ReplayRequest) (ReplayMeasure, error) `json:"-"`
 
 	SnapshotAccounts int // accounts of the snapshot workload
+	MemoryValues     int // values (8 bytes each) of the state of the memory workload
 	SnapshotCallers  int // writers running beside the snapshot
 
 	S3 *S3Options // nil: no S3 workload
@@ -54,7 +56,7 @@ type Options struct {
 
 	// Only, if set, selects the points to run by their names, such as
 	// "durable/pebble/64", "reads/SQLite", "replay/1000000/model",
-	// "snapshot/radix", "s3/durable/16", "s3latency/30ms/durable/64",
+	// "snapshot/radix", "memory/slice", "allocs/durable/gob", "s3/durable/16", "s3latency/30ms/durable/64",
 	// "s3latency/30ms/loss", "s3latency/0ms/cold/1000".
 	Only *regexp.Regexp
 
@@ -98,6 +100,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.SnapshotAccounts <= 0 {
 		o.SnapshotAccounts = DefaultSnapshotAccounts
+	}
+	if o.MemoryValues <= 0 {
+		o.MemoryValues = DefaultMemoryValues
 	}
 	if o.SnapshotCallers <= 0 {
 		o.SnapshotCallers = DefaultSnapshotCallers

@@ -95,6 +95,46 @@ type Snapshot struct {
 	ProbeAlone, ProbeWith Point
 }
 
+// MemoryRequest asks a child process to open and snapshot a large state.
+type MemoryRequest struct {
+	Dir    string // holds the journal or the file, which the child leaves intact
+	Method string // MemorySlice, MemoryModel, MemoryGob or MemoryRaw
+	Values int    // values (accounts) of the state, checked after opening
+}
+
+// Memory is the memory workload for one method: opening the state (for
+// the library: Open, its replay and the new journal), then writing a
+// snapshot of it, each in the same fresh process.
+type Memory struct {
+	Method     string
+	Values     int
+	StateBytes int64 // 8 bytes per value: the balances or the slice
+	BaseRSS    int64 // VmRSS before opening: the runtime and the binary
+	StateHeap  uint64
+	// Bytes allocated and peak RSS (VmHWM, reset before each phase) of
+	// each phase.
+	OpenAlloc, SnapAlloc     uint64
+	OpenPeakRSS, SnapPeakRSS int64
+	OpenElapsed, SnapElapsed time.Duration
+}
+
+// Ratios against the state's size.
+func (m Memory) OpenAllocRatio() float64 { return float64(m.OpenAlloc) / float64(m.StateBytes) }
+func (m Memory) SnapAllocRatio() float64 { return float64(m.SnapAlloc) / float64(m.StateBytes) }
+func (m Memory) OpenRSSRatio() float64   { return float64(m.OpenPeakRSS) / float64(m.StateBytes) }
+func (m Memory) SnapRSSRatio() float64   { return float64(m.SnapPeakRSS) / float64(m.StateBytes) }
+
+// Allocs is what one caller's Handle allocated per event, with a handler
+// that allocates nothing.
+type Allocs struct {
+	Mode           string // Durable or Buffered
+	Codec          string
+	Events         int
+	AllocsPerEvent float64
+	BytesPerEvent  float64
+	EventsPerSec   float64
+}
+
 // Results are everything one run measured.
 type Results struct {
 	Started   time.Time
@@ -106,6 +146,8 @@ type Results struct {
 	StateNs   float64 // State() alone, ns
 	Replays   []Replay
 	Snaps     []Snapshot
+	Memory    []Memory
+	Allocs    []Allocs
 	S3        *S3Results
 	S3Latency *S3LatencyResults
 	Failures  []string // workloads or systems that failed, with the error

@@ -32,6 +32,8 @@ func Run(ctx context.Context, opts Options) (*Results, error) {
 		r.runReads,
 		r.runReplays,
 		r.runSnapshots,
+		r.runMemory,
+		r.runAllocs,
 		r.runS3,
 		r.runS3Latency,
 	}

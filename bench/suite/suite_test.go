@@ -31,6 +31,7 @@ func tiny(t *testing.T) Options {
 		ReplaySizes:      []int{3000},
 		SnapshotAccounts: 3000,
 		SnapshotCallers:  2,
+		MemoryValues:     200_000,
 	}
 }
 
@@ -100,8 +101,44 @@ func TestRunTiny(t *testing.T) {
 			t.Errorf("snapshot %s: %+v", s.State, s)
 		}
 	}
+	checkMemory(t, res)
+	if len(res.Allocs) != 4 {
+		t.Errorf("%d allocation results, want 4", len(res.Allocs))
+	}
+	for _, a := range res.Allocs {
+		if a.Events == 0 || a.EventsPerSec <= 0 || a.BytesPerEvent < 0 {
+			t.Errorf("allocs: %+v", a)
+		}
+	}
 	if res.S3 != nil {
 		t.Error("S3 results without S3 options")
+	}
+}
+
+// TestMemory runs the memory workload alone, its children included.
+func TestMemory(t *testing.T) {
+	o := tiny(t)
+	o.Only = regexp.MustCompile(`^memory/`)
+	res, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Failures) > 0 {
+		t.Fatalf("failures: %q", res.Failures)
+	}
+	checkMemory(t, res)
+}
+
+func checkMemory(t *testing.T, res *Results) {
+	t.Helper()
+	if len(res.Memory) != len(MemoryMethods) {
+		t.Fatalf("%d memory results, want %d", len(res.Memory), len(MemoryMethods))
+	}
+	for i, m := range res.Memory {
+		if m.Method != MemoryMethods[i] || m.StateBytes != 8*200_000 || m.OpenAlloc == 0 || m.SnapAlloc == 0 ||
+			m.OpenPeakRSS <= 0 || m.SnapPeakRSS <= 0 || m.OpenElapsed <= 0 || m.SnapElapsed <= 0 || m.StateHeap == 0 {
+			t.Errorf("memory %s: %+v", MemoryMethods[i], m)
+		}
 	}
 }
 
@@ -119,7 +156,7 @@ func TestOnly(t *testing.T) {
 	if len(res.Reads) != 1 || res.Reads[0].System != bank.Pebble {
 		t.Errorf("reads: %+v", res.Reads)
 	}
-	if len(res.Replays)+len(res.Snaps) != 0 || res.StateNs != 0 {
+	if len(res.Replays)+len(res.Snaps)+len(res.Memory)+len(res.Allocs) != 0 || res.StateNs != 0 {
 		t.Error("unselected workloads ran")
 	}
 }

@@ -80,6 +80,12 @@ func (c *cli) copyJournal(ctx context.Context, src, dst *location, archives, for
 	if cur == nil {
 		return fmt.Errorf("no journal at %s", src.url)
 	}
+	if h, err := peekHeader(ctx, src, cur.Name); err == nil && h.Continuation && !archives {
+		// Without a snapshot, the journal is replayed after the archive it
+		// continues: a copy of it alone could not be opened.
+		fmt.Fprintf(c.stdout, "%s continues an archive without a snapshot: copying the archives too\n", src.name(cur.Name))
+		archives = true
+	}
 	// Checked before the lock too: on S3, taking the lock would stop a
 	// running writer for nothing.
 	df, err := listFiles(ctx, dst)

@@ -8,8 +8,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prevayler-go/prevayler"
 	"github.com/prevayler-go/prevayler/localstore"
@@ -217,5 +219,43 @@ func TestCopyCrashSafe(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+type opaque struct{ N int } // never given to gob.Register
+
+type box struct{ Items []any }
+
+func boxIt(s box, n int, _ time.Time) (box, int, error) {
+	return box{Items: append(slices.Clip(s.Items), opaque{n})}, len(s.Items) + 1, nil
+}
+
+// A journal written while the state could not be encoded continues an
+// archive: copying it alone would leave a journal that cannot open.
+func TestCopyContinuationTakesItsArchives(t *testing.T) {
+	src := journalPath(t)
+	for range 2 { // the second start writes a continuation
+		p, err := prevayler.Open(context.Background(), boxIt, prevayler.Options[box]{Store: localstore.New(src)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.Handle(context.Background(), 1); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dst := journalPath(t)
+	if r := runCmd(t, "copy", src, dst); r.code != exitOK || !strings.Contains(r.stdout, "copying the archives too") {
+		t.Fatalf("copy: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	p, err := prevayler.Open(context.Background(), boxIt, prevayler.Options[box]{Store: localstore.New(dst)})
+	if err != nil {
+		t.Fatalf("Open of the copy: %v", err)
+	}
+	defer p.Close()
+	if n := len(p.State().Items); n != 2 {
+		t.Fatalf("the copy holds %d items, want 2", n)
 	}
 }

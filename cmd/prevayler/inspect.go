@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/prevayler-go/prevayler/internal/journal"
 	"github.com/prevayler-go/prevayler/store"
 )
 
@@ -106,9 +107,17 @@ func inspectCurrent(ctx context.Context, c *cli, l *location, cur *store.FileInf
 		}
 		return keyProblem(err, aead)
 	}
-	row("format", "version %d, codec %s, %s", rep.header.Version, rep.header.Codec, encryption(rep.header.Encrypted))
-	row("snapshot", "%s of state in %d frames", humanBytes(rep.stats.SnapshotBytes), rep.stats.SnapshotFrames)
+	h := rep.header
+	row("format", "version %d, codec %s, %s", h.Version, h.Codec, encryption(h.Encrypted))
+	if h.Continuation {
+		row("snapshot", "none: this journal continues the one with file id %x (an archive), from event %d", h.PrevFileID, h.BaseSeq)
+	} else {
+		row("snapshot", "%s of state in %d frames, after event %d", humanBytes(rep.stats.SnapshotBytes), rep.stats.SnapshotFrames, h.BaseSeq)
+	}
 	row("events", "%d in %d frames, %s", rep.stats.Events, rep.stats.EventFrames, humanBytes(rep.stats.EventFrameBytes))
+	if rep.stats.Events > 0 {
+		row("sequence", "events %d to %d", h.BaseSeq+1, rep.lastSeq)
+	}
 	if rep.stats.Events > 0 {
 		row("first event", "%s", rep.first.Format(time.RFC3339Nano))
 		row("last event", "%s", rep.last.Format(time.RFC3339Nano))
@@ -125,6 +134,14 @@ func inspectCurrent(ctx context.Context, c *cli, l *location, cur *store.FileInf
 		row("torn tail", "%d bytes at byte %d (%s): the next start drops them", rep.torn.Bytes, rep.torn.Offset, rep.torn.Reason)
 	} else {
 		row("torn tail", "none")
+	}
+	switch {
+	case rep.closed:
+		row("closed", "yes: sealed by a clean Close")
+	case h.Version == journal.Version1:
+		row("closed", "unknown: format version 1 has no seals")
+	default:
+		row("closed", "no: still open, or its writer crashed")
 	}
 	return nil
 }

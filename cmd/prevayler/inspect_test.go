@@ -33,13 +33,14 @@ func TestInspect(t *testing.T) {
 	want := map[string]string{
 		"store":   path,
 		"journal": path,
-		"format":  "version 1, codec gob, plaintext",
+		"format":  "version 2, codec gob, plaintext",
 		"events":  "5 in ",
 		// The second run's clock starts at epoch again, but journaled time
 		// never runs backwards: its events start at the first run's last.
 		"first event":    epoch.Add(2 * time.Second).Format(time.RFC3339Nano),
 		"last event":     epoch.Add(4 * time.Second).Format(time.RFC3339Nano),
 		"torn tail":      "none",
+		"closed":         "yes",
 		"pending backup": "none",
 		"archives":       "1, ",
 	}
@@ -106,7 +107,7 @@ func TestInspectEncrypted(t *testing.T) {
 	if r.code != exitOK {
 		t.Fatalf("without a key: exit %d", r.code)
 	}
-	if got := field(t, r.stdout, "format"); got != "version 1, codec gob, encrypted" {
+	if got := field(t, r.stdout, "format"); got != "version 2, codec gob, encrypted" {
 		t.Errorf("format: %q", got)
 	}
 	if got := field(t, r.stdout, "events"); !strings.Contains(got, "--key-file") {

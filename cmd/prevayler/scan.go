@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"crypto/cipher"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"time"
 
@@ -21,6 +19,8 @@ type fileReport struct {
 	valid       int64 // bytes of header and valid frames
 	first, last time.Time
 	torn        *journal.Torn
+	lastSeq     uint64 // sequence number of the last event read
+	closed      bool   // the file ends with a closed seal
 }
 
 // scanFile reads and checks every record of the file name, as a start-up
@@ -41,7 +41,7 @@ func (c *cli) scanFile(ctx context.Context, l *location, name string, size int64
 	}
 	rep.header = r.Header()
 	// Also on damage: the report says how far the file was valid.
-	defer func() { rep.stats, rep.valid = r.Stats(), r.Offset() }()
+	defer func() { rep.stats, rep.valid, rep.lastSeq, rep.closed = r.Stats(), r.Offset(), r.Seq(), r.Closed() }()
 	if _, err := io.Copy(io.Discard, r.Snapshot()); err != nil {
 		return rep, err
 	}
@@ -95,34 +95,5 @@ func peekHeader(ctx context.Context, l *location, name string) (journal.Header, 
 		return journal.Header{}, err
 	}
 	defer rc.Close()
-	var fixed [12]byte
-	if _, err := io.ReadFull(rc, fixed[:]); err != nil {
-		return journal.Header{}, fmt.Errorf("read header: %w", err)
-	}
-	if string(fixed[:8]) != journal.Magic {
-		return journal.Header{}, errors.New("not a journal (bad magic)")
-	}
-	n := binary.LittleEndian.Uint32(fixed[8:])
-	if n > 4096 || n < 2+2+16+1 {
-		return journal.Header{}, fmt.Errorf("header body of %d bytes", n)
-	}
-	buf := make([]byte, 12+n+4)
-	copy(buf, fixed[:])
-	if _, err := io.ReadFull(rc, buf[12:]); err != nil {
-		return journal.Header{}, fmt.Errorf("read header: %w", err)
-	}
-	crc := crc32.Checksum(buf[:12+n], crc32.MakeTable(crc32.Castagnoli))
-	if crc != binary.LittleEndian.Uint32(buf[12+n:]) {
-		return journal.Header{}, errors.New("header checksum mismatch")
-	}
-	body := buf[12 : 12+n]
-	h := journal.Header{
-		Version:   binary.LittleEndian.Uint16(body),
-		Encrypted: binary.LittleEndian.Uint16(body[2:])&1 != 0,
-	}
-	copy(h.FileID[:], body[4:20])
-	if cl := int(body[20]); 21+cl <= len(body) {
-		h.Codec = string(body[21 : 21+cl])
-	}
-	return h, nil
+	return journal.PeekHeader(rc, l.name(name))
 }

@@ -12,7 +12,7 @@ import (
 // benchJournal holds events of 16 bytes of data, framed about 1 MiB at a
 // time as a prevalent system frames a busy batch.
 func benchJournal(b *testing.B, aead cipher.AEAD, events int) []byte {
-	f, err := NewFramer("bench", aead)
+	f, err := NewFramer("bench", aead, FileInfo{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func BenchmarkAppendFrame(b *testing.B) {
 				if name == "aes-gcm" {
 					aead = std(b)
 				}
-				f, err := NewFramer("bench", aead)
+				f, err := NewFramer("bench", aead, FileInfo{})
 				if err != nil {
 					b.Fatal(err)
 				}

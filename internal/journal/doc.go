@@ -1,5 +1,6 @@
-// Package journal reads and writes the journal file format, version 1,
-// specified in docs/FORMAT.md at the root of the module. It knows nothing
+// Package journal reads and writes the journal file format, version 2
+// (and reads version 1), specified in docs/FORMAT.md at the root of the
+// module. It knows nothing
 // of stores, codecs or handlers: it turns a snapshot and event entries into
 // framed, checksummed and optionally sealed bytes, and back.
 //
@@ -9,8 +10,12 @@
 // snapshot through a SnapshotWriter, then events frames: AppendEvent
 // packs entries into a payload, AppendFrame frames it. Set FlagSynced on a
 // frame when everything before it is durable (so, in a write of several
-// frames, on the first at most); a reader relies on it to tell a torn
-// write from damage to acknowledged events.
+// frames, on the first at most), and append a seal (AppendSeal) after a
+// sync that no write follows, a closed one when the file is complete; a
+// reader relies on both to tell a torn write from damage to acknowledged
+// events. FileInfo places a file in the journal's history: the sequence
+// number and time of the last event its snapshot covers, its predecessor,
+// and whether it is a continuation without a snapshot.
 //
 // # Reading
 //
@@ -30,7 +35,8 @@
 //	snapshot_writer.go  SnapshotWriter: a state as snapshot frames
 //	reader.go           Reader: header, frame reading, errors
 //	reader_frames.go    Reader: the snapshot, events and damage rules
-//	scan.go             the search for a synced frame after damage
+//	scan.go             the search for a synced frame or seal after damage
+//	resume.go           ReadHeader, Position and Resume: reading a file as it grows
 //	errors.go           CorruptError, Torn, key errors
 //
 // testdata holds small journals, good and bad, that pin the format; see

@@ -23,7 +23,7 @@ func TestAppendEventFrames(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := NewFramer("test", nil)
+			f, err := NewFramer("test", nil, FileInfo{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -70,7 +70,7 @@ func TestAppendEventFrames(t *testing.T) {
 }
 
 func TestAppendEventFramesMalformed(t *testing.T) {
-	f, err := NewFramer("test", nil)
+	f, err := NewFramer("test", nil, FileInfo{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 // seal it.
 func Example() {
 	var file bytes.Buffer
-	f, err := journal.NewFramer("json", nil)
+	f, err := journal.NewFramer("json", nil, journal.FileInfo{})
 	if err != nil {
 		panic(err)
 	}

@@ -4,14 +4,19 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
+	"time"
 )
 
-// Sizes and limits of format version 1.
+// Sizes and limits of the format.
 const (
 	// Magic starts every journal file.
 	Magic = "PVLRJRNL"
-	// Version is the format version this package writes and reads.
-	Version = 1
+	// Version is the format version this package writes. It reads
+	// versions 1 and 2.
+	Version = 2
+	// Version1 is the first format: no sequence numbers, seals or seeded
+	// checksums. Files of version 1 are read, never written.
+	Version1 = 1
 	// MaxPayload bounds a frame's payload as stored (ciphertext when
 	// encrypted).
 	MaxPayload = 64 << 20
@@ -28,8 +33,15 @@ const (
 	minNonceSize = 8 // the frame index is XORed into the nonce's last 8 bytes
 	maxFieldLen  = 255
 
-	headerEncrypted = 1 // bit of the header's flags
-	entryReset      = 1 // bit of an event entry's flags
+	// bits of the header's flags
+	headerEncrypted    = 1
+	headerChunked      = 2 // version 2
+	headerContinuation = 4 // version 2
+
+	entryReset = 1 // bit of an event entry's flags
+
+	sealSize   = 8 + 8 + 4 + 1 // lastseq, lasttime, flags
+	sealClosed = 1             // bit of a seal's flags
 
 	// keyCheckIndex is the nonce index of the header's key check. Frame
 	// indexes count from 0 and never get there, so no nonce repeats.
@@ -44,6 +56,7 @@ const (
 	KindSnapshotChunk Kind = 1 // part of the encoded state
 	KindSnapshotEnd   Kind = 2 // the state's total length; events follow
 	KindEvents        Kind = 3 // one or more event entries
+	KindSeal          Kind = 4 // version 2: everything before is durable
 )
 
 func (k Kind) String() string {
@@ -54,6 +67,8 @@ func (k Kind) String() string {
 		return "snapshot end"
 	case KindEvents:
 		return "events"
+	case KindSeal:
+		return "seal"
 	}
 	return fmt.Sprintf("kind %d", uint8(k))
 }
@@ -73,11 +88,48 @@ type Header struct {
 	FileID    [16]byte // random; bound into every sealed frame
 	Codec     string   // name of the codec of state and events
 	NonceBase []byte   // encrypted only
+
+	// Version 2 only; zero in a version 1 file.
+	FileInfo
+}
+
+// FileInfo is what a version 2 header says of a file's place in the
+// history of the journal.
+type FileInfo struct {
+	// BaseSeq is the sequence number of the last event the snapshot
+	// covers: the file's first event is number BaseSeq+1. Sequence
+	// numbers count every event since the journal's first start.
+	BaseSeq uint64
+	// BaseTime is that event's time; the zero Time if there is none.
+	BaseTime time.Time
+	// PrevFileID names the file this one succeeds; zero if none.
+	PrevFileID [16]byte
+	// Chunked says that the snapshot is a sequence of values, each
+	// encoded on its own and written with SnapshotWriter.WriteChunk in a
+	// snapshot chunk frame of its own, rather than one stream of the codec.
+	Chunked bool
+	// Continuation says that the file holds no snapshot: its events
+	// continue those of the file PrevFileID names, whose last event is
+	// BaseSeq.
+	Continuation bool
 }
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 func checksum(b []byte) uint32 { return crc32.Checksum(b, castagnoli) }
+
+// frameSeed is the initial CRC of a file's frame checksums: the CRC of its
+// file id in version 2, so that frames copied from another file (inside an
+// event's data, say) never check out in this one; 0 in version 1.
+func frameSeed(h Header) uint32 {
+	if h.Version == Version1 {
+		return 0
+	}
+	return checksum(h.FileID[:])
+}
+
+// seeded is a frame checksum: the CRC of b continued from seed.
+func seeded(seed uint32, b []byte) uint32 { return crc32.Update(seed, castagnoli, b) }
 
 // makeNonce writes nonce(base, i) into dst, which has len(base) bytes:
 // the base with the big-endian i XORed into its last 8 bytes.

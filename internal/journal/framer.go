@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"time"
 )
 
 // Framer builds one file: its header, then its frames in order. It counts
@@ -17,22 +18,35 @@ type Framer struct {
 	header []byte
 	aead   cipher.AEAD
 	index  uint64
+	seed   uint32 // of the frame checksums
 	nonce  []byte // scratch
 	ad     []byte // file ID, then the frame header's first 16 bytes
 }
 
-// NewFramer starts a file whose state and events the named codec encodes.
-// aead seals every frame; nil writes plaintext. The file ID and the nonce
-// base come from crypto/rand.
-func NewFramer(codec string, aead cipher.AEAD) (*Framer, error) {
-	return newFramer(codec, aead, rand.Reader)
+// NewFramer starts a file whose state and events the named codec encodes,
+// in the current format version. aead seals every frame; nil writes
+// plaintext. info places the file in the journal's history. The file ID
+// and the nonce base come from crypto/rand.
+func NewFramer(codec string, aead cipher.AEAD, info FileInfo) (*Framer, error) {
+	return newFramer(codec, aead, rand.Reader, info, Version)
 }
 
-func newFramer(codec string, aead cipher.AEAD, random io.Reader) (*Framer, error) {
+// newFramer is NewFramer with a source of randomness and a version; tests
+// write version 1 files with it.
+func newFramer(codec string, aead cipher.AEAD, random io.Reader, info FileInfo, version uint16) (*Framer, error) {
 	if len(codec) == 0 || len(codec) > maxCodecLen {
 		return nil, fmt.Errorf("journal: new file: codec name %q must be 1 to %d bytes", codec, maxCodecLen)
 	}
-	f := &Framer{aead: aead, hdr: Header{Version: Version, Codec: codec}}
+	if version == Version1 && info != (FileInfo{}) {
+		return nil, errors.New("journal: new file: version 1 has no file info")
+	}
+	if info.Continuation && info.PrevFileID == ([16]byte{}) {
+		return nil, errors.New("journal: new file: a continuation must name its predecessor")
+	}
+	if !info.BaseTime.IsZero() {
+		info.BaseTime = info.BaseTime.UTC()
+	}
+	f := &Framer{aead: aead, hdr: Header{Version: version, Codec: codec, FileInfo: info}}
 	if _, err := io.ReadFull(random, f.hdr.FileID[:]); err != nil {
 		return nil, fmt.Errorf("journal: new file: random file ID: %w", err)
 	}
@@ -52,6 +66,7 @@ func newFramer(codec string, aead cipher.AEAD, random io.Reader) (*Framer, error
 		copy(f.ad, f.hdr.FileID[:])
 	}
 	f.header = encodeHeader(f.hdr, aead)
+	f.seed = frameSeed(f.hdr)
 	return f, nil
 }
 
@@ -86,7 +101,7 @@ func (f *Framer) MaxPlaintext() int {
 // reader takes a synced frame after damage as proof that the damage hit
 // durable data, and reports it instead of dropping it as a torn write.
 func (f *Framer) AppendFrame(dst []byte, kind Kind, flags Flags, payload []byte) ([]byte, error) {
-	if kind < KindSnapshotChunk || kind > KindEvents {
+	if kind < KindSnapshotChunk || kind > KindSeal || (kind == KindSeal && f.hdr.Version == Version1) {
 		return dst, fmt.Errorf("journal: append frame: invalid %v", kind)
 	}
 	if flags&^FlagSynced != 0 {
@@ -111,14 +126,30 @@ func (f *Framer) AppendFrame(dst []byte, kind Kind, flags Flags, payload []byte)
 	h[offFlags] = byte(flags)
 	h[offZero], h[offZero+1] = 0, 0
 	le.PutUint64(h[offIndex:], f.index)
-	le.PutUint32(h[offHCRC:], checksum(h[:offHCRC]))
+	le.PutUint32(h[offHCRC:], seeded(f.seed, h[:offHCRC]))
 	if f.aead != nil {
 		copy(f.ad[16:], h[:16])
 		dst = f.aead.Seal(dst, makeNonce(f.nonce, f.hdr.NonceBase, f.index), payload, f.ad)
 	} else {
 		dst = append(dst, payload...)
 	}
-	le.PutUint32(dst[start+offDCRC:], checksum(dst[start+FrameHeaderSize:]))
+	le.PutUint32(dst[start+offDCRC:], seeded(f.seed, dst[start+FrameHeaderSize:]))
 	f.index++
 	return dst, nil
+}
+
+// AppendSeal appends a seal frame to dst: a proof that every byte before
+// it was durable when it was written, so that a reader reports damage to
+// them instead of dropping it as a torn write. lastSeq and lastTime are
+// those of the file's last event (BaseSeq and BaseTime without events).
+// closed says that the file is complete: nothing but the end of the log
+// may follow. Write a seal only right after a sync that no write followed.
+func (f *Framer) AppendSeal(dst []byte, lastSeq uint64, lastTime time.Time, closed bool) ([]byte, error) {
+	var p [sealSize]byte
+	le.PutUint64(p[:], lastSeq)
+	copy(p[8:20], appendTime(nil, lastTime))
+	if closed {
+		p[20] = sealClosed
+	}
+	return f.AppendFrame(dst, KindSeal, 0, p[:])
 }

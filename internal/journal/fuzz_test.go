@@ -15,7 +15,7 @@ import (
 
 // seedJournals adds the journals under testdata and a few built ones.
 func seedJournals(f *testing.F, add func(data []byte, keyed bool)) {
-	for _, g := range goldens() {
+	for _, g := range allGoldens() {
 		data, err := os.ReadFile(filepath.Join("testdata", g.file))
 		if err != nil {
 			f.Fatal(err)
@@ -74,8 +74,14 @@ func FuzzReader(f *testing.F) {
 			if torn.Offset != r.Offset() || torn.Offset+torn.Bytes != int64(len(data)) || torn.Bytes <= 0 {
 				t.Fatalf("torn write %+v, Offset %d, file of %d bytes", torn, r.Offset(), len(data))
 			}
-		} else if r.Offset() != int64(len(data)) {
-			t.Fatalf("clean end at %d, file of %d bytes", r.Offset(), len(data))
+		} else if r.Offset()+r.Padding() != int64(len(data)) {
+			t.Fatalf("clean end at %d with %d bytes of padding, file of %d bytes", r.Offset(), r.Padding(), len(data))
+		}
+		if r.Closed() && (r.Torn() != nil || r.Offset()+r.Padding() != int64(len(data))) {
+			t.Fatalf("closed, yet torn %+v or bytes after the end", r.Torn())
+		}
+		if ev := r.Stats().Events; r.Seq() != r.Header().BaseSeq+uint64(ev) {
+			t.Fatalf("Seq %d after %d events from base %d", r.Seq(), ev, r.Header().BaseSeq)
 		}
 	})
 }

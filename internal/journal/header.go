@@ -7,12 +7,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 )
 
 // encodeHeader returns the header bytes of a file. aead is nil unless
 // h.Encrypted; its nonce size and overhead were checked by the caller.
 func encodeHeader(h Header, aead cipher.AEAD) []byte {
 	bodyLen := 2 + 2 + 16 + 1 + len(h.Codec)
+	if h.Version != Version1 {
+		bodyLen += v2InfoSize
+	}
 	if h.Encrypted {
 		bodyLen += 1 + len(h.NonceBase) + 1 + aead.Overhead()
 	}
@@ -24,10 +28,21 @@ func encodeHeader(h Header, aead cipher.AEAD) []byte {
 	if h.Encrypted {
 		flags |= headerEncrypted
 	}
+	if h.Chunked {
+		flags |= headerChunked
+	}
+	if h.Continuation {
+		flags |= headerContinuation
+	}
 	b = le.AppendUint16(b, flags)
 	b = append(b, h.FileID[:]...)
 	b = append(b, byte(len(h.Codec)))
 	b = append(b, h.Codec...)
+	if h.Version != Version1 {
+		b = le.AppendUint64(b, h.BaseSeq)
+		b = appendTime(b, h.BaseTime)
+		b = append(b, h.PrevFileID[:]...)
+	}
 	if h.Encrypted {
 		b = append(b, byte(len(h.NonceBase)))
 		b = append(b, h.NonceBase...)
@@ -40,7 +55,19 @@ func encodeHeader(h Header, aead cipher.AEAD) []byte {
 
 // readHeader reads and checks the header. It returns the header and its
 // size in bytes.
-func readHeader(br *bufio.Reader, name string, aead cipher.AEAD) (Header, int64, error) {
+func readHeader(br io.Reader, name string, aead cipher.AEAD) (Header, int64, error) {
+	return parseHeader(br, name, aead, false)
+}
+
+// PeekHeader reads and checks the header of the file r without a key: for
+// an encrypted file, the fields before the key check are returned as they
+// are (their checksum matched), and the key is not checked.
+func PeekHeader(r io.Reader, name string) (Header, error) {
+	h, _, err := parseHeader(bufio.NewReaderSize(r, 4096+16), name, nil, true)
+	return h, err
+}
+
+func parseHeader(br io.Reader, name string, aead cipher.AEAD, peek bool) (Header, int64, error) {
 	corrupt := func(off int, format string, args ...any) (Header, int64, error) {
 		return Header{}, 0, &CorruptError{Name: name, Offset: int64(off), Reason: fmt.Sprintf(format, args...)}
 	}
@@ -85,14 +112,20 @@ func readHeader(br *bufio.Reader, name string, aead cipher.AEAD) (Header, int64,
 	if f == nil {
 		return short()
 	}
-	if h.Version = le.Uint16(f); h.Version != Version {
+	if h.Version = le.Uint16(f); h.Version != Version && h.Version != Version1 {
 		return corrupt(12, "unsupported format version %d", h.Version)
 	}
 	flags := le.Uint16(f[2:])
-	if flags&^headerEncrypted != 0 {
+	known := uint16(headerEncrypted)
+	if h.Version != Version1 {
+		known |= headerChunked | headerContinuation
+	}
+	if flags&^known != 0 {
 		return corrupt(14, "unknown header flags %#x", flags)
 	}
 	h.Encrypted = flags&headerEncrypted != 0
+	h.Chunked = flags&headerChunked != 0
+	h.Continuation = flags&headerContinuation != 0
 	f = take(16)
 	if f == nil {
 		return short()
@@ -109,6 +142,20 @@ func readHeader(br *bufio.Reader, name string, aead cipher.AEAD) (Header, int64,
 		return short()
 	}
 	h.Codec = string(f)
+	if h.Version != Version1 {
+		if f = take(v2InfoSize); f == nil {
+			return short()
+		}
+		h.BaseSeq = le.Uint64(f)
+		var ok bool
+		if h.BaseTime, ok = readTime(f[8:]); !ok {
+			return corrupt(p-v2InfoSize+8, "base time has %d nanoseconds", le.Uint32(f[16:]))
+		}
+		copy(h.PrevFileID[:], f[20:])
+		if h.Continuation && h.PrevFileID == ([16]byte{}) {
+			return corrupt(p-16, "a continuation that names no predecessor")
+		}
+	}
 	var keyCheck []byte
 	adEnd := 0
 	if h.Encrypted {
@@ -135,6 +182,7 @@ func readHeader(br *bufio.Reader, name string, aead cipher.AEAD) (Header, int64,
 	}
 
 	switch {
+	case peek:
 	case h.Encrypted && aead == nil:
 		return Header{}, 0, keyError(name, "the journal is encrypted and no key was given")
 	case !h.Encrypted && aead != nil:
@@ -155,4 +203,31 @@ func readHeader(br *bufio.Reader, name string, aead cipher.AEAD) (Header, int64,
 
 func isEOF(err error) bool {
 	return err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// v2InfoSize is the size of the version 2 fields of the header body:
+// baseseq, basetime, prevfileid.
+const v2InfoSize = 8 + 12 + 16
+
+// appendTime appends t as seconds (i64) and nanoseconds (u32); the zero
+// Time as zeros.
+func appendTime(b []byte, t time.Time) []byte {
+	if t.IsZero() {
+		return append(b, make([]byte, 12)...)
+	}
+	b = le.AppendUint64(b, uint64(t.Unix()))
+	return le.AppendUint32(b, uint32(t.Nanosecond()))
+}
+
+// readTime decodes what appendTime wrote; it reports false for
+// nanoseconds of 10^9 or more.
+func readTime(b []byte) (time.Time, bool) {
+	sec, nsec := int64(le.Uint64(b)), le.Uint32(b[8:])
+	if nsec >= 1e9 {
+		return time.Time{}, false
+	}
+	if sec == 0 && nsec == 0 {
+		return time.Time{}, true
+	}
+	return time.Unix(sec, int64(nsec)).UTC(), true
 }

@@ -81,6 +81,10 @@ type spec struct {
 	batches  [][]tevent
 	synced   []bool // per batch; nil means all synced
 	seed     uint64
+	version  uint16   // 0 means Version
+	info     FileInfo // version 2 only
+	seal     int      // after batch seal-1 (0: none)
+	closed   bool     // end with a closed seal
 }
 
 type span struct{ off, end int }
@@ -93,6 +97,7 @@ type built struct {
 	snapEnd   int    // end of the snapshot end frame
 	first     uint64 // index of the first events frame
 	frames    []span // events frames
+	seals     []span // seal frames
 	synced    []bool
 	batches   [][]tevent
 }
@@ -112,22 +117,41 @@ func build(t testing.TB, s spec) built {
 	if codec == "" {
 		codec = "test"
 	}
-	f, err := newFramer(codec, s.aead, rand.NewChaCha8([32]byte{byte(s.seed), byte(s.seed >> 8)}))
+	version := s.version
+	if version == 0 {
+		version = Version
+	}
+	f, err := newFramer(codec, s.aead, rand.NewChaCha8([32]byte{byte(s.seed), byte(s.seed >> 8)}), s.info, version)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
 	buf.Write(f.AppendHeader(nil))
 	b := built{header: f.Header(), headerLen: buf.Len(), batches: s.batches}
-	sw := NewSnapshotWriter(&buf, f, s.chunk)
-	if _, err := sw.Write(s.snapshot); err != nil {
-		t.Fatal(err)
-	}
-	if err := sw.Close(); err != nil {
-		t.Fatal(err)
+	if !s.info.Continuation {
+		sw := NewSnapshotWriter(&buf, f, s.chunk)
+		if _, err := sw.Write(s.snapshot); err != nil {
+			t.Fatal(err)
+		}
+		if err := sw.Close(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	b.snapEnd, b.first = buf.Len(), f.NextIndex()
+	seq, last := s.info.BaseSeq, s.info.BaseTime
+	seal := func(closed bool) {
+		off := buf.Len()
+		frame, err := f.AppendSeal(nil, seq, last, closed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf.Write(frame)
+		b.seals = append(b.seals, span{off, buf.Len()})
+	}
 	for i, bt := range s.batches {
+		if s.seal > 0 && i == s.seal {
+			seal(false)
+		}
 		var payload []byte
 		for _, e := range bt {
 			payload = AppendEvent(payload, e.at, e.reset, []byte(e.data))
@@ -145,6 +169,16 @@ func build(t testing.TB, s spec) built {
 		buf.Write(frame)
 		b.frames = append(b.frames, span{off, buf.Len()})
 		b.synced = append(b.synced, synced)
+		seq += uint64(len(bt))
+		if len(bt) > 0 {
+			last = bt[len(bt)-1].at
+		}
+	}
+	if s.seal > 0 && s.seal == len(s.batches) {
+		seal(false)
+	}
+	if s.closed {
+		seal(true)
 	}
 	b.data = buf.Bytes()
 	return b
@@ -160,6 +194,10 @@ type result struct {
 	offset   int64
 	stats    ReaderStats
 	err      error
+	seqs     []uint64 // Seq of each event
+	seq      uint64   // the Reader's at the end
+	closed   bool
+	padding  int64
 }
 
 func readAll(data []byte, aead cipher.AEAD) result {
@@ -185,8 +223,10 @@ func readAll(data []byte, aead cipher.AEAD) result {
 		}
 		res.events = append(res.events, tevent{at: ev.At, reset: ev.Reset, data: string(ev.Data)})
 		res.offsets = append(res.offsets, ev.FrameOffset)
+		res.seqs = append(res.seqs, ev.Seq)
 	}
 	res.torn, res.offset, res.stats = r.Torn(), r.Offset(), r.Stats()
+	res.seq, res.closed, res.padding = r.Seq(), r.Closed(), r.Padding()
 	return res
 }
 

@@ -16,6 +16,7 @@ type Reader struct {
 	name  string
 	aead  cipher.AEAD
 	hdr   Header
+	seed  uint32 // of the frame checksums
 	nonce []byte // scratch
 	ad    []byte // file ID, then the frame header's first 16 bytes
 
@@ -37,6 +38,12 @@ type Reader struct {
 	frameOff int64
 	sawEntry bool
 
+	seq      uint64 // of the last event returned
+	lastSec  int64  // time of that event, as journaled
+	lastNsec int32
+	closed   bool  // a closed seal was read
+	padding  int64 // zero bytes after the end of the log
+
 	stats ReaderStats
 }
 
@@ -49,6 +56,7 @@ type ReaderStats struct {
 	EventFrames     int64
 	EventFrameBytes int64 // events frames as stored, headers included
 	Events          int64 // events returned by Next
+	Seals           int64 // seal frames
 }
 
 // Event is one journaled event.
@@ -57,6 +65,9 @@ type Event struct {
 	Reset       bool      // the codec's decoder starts afresh here
 	Data        []byte    // valid until the next call of Next
 	FrameOffset int64     // byte offset of the frame holding the event
+	// Seq is the event's sequence number: the header's BaseSeq plus its
+	// place in the file, counting from 1.
+	Seq uint64
 }
 
 const readBufferSize = 64 << 10
@@ -80,8 +91,13 @@ func NewReader(r io.Reader, name string, aead cipher.AEAD) (*Reader, error) {
 		aead:       aead,
 		hdr:        hdr,
 		off:        n,
-		inSnapshot: true,
+		inSnapshot: !hdr.Continuation,
 		buf:        make([]byte, 0, 4096),
+		seed:       frameSeed(hdr),
+		seq:        hdr.BaseSeq,
+	}
+	if !hdr.BaseTime.IsZero() {
+		rd.lastSec, rd.lastNsec = hdr.BaseTime.Unix(), int32(hdr.BaseTime.Nanosecond())
 	}
 	rd.stats.HeaderBytes = n
 	if aead != nil {
@@ -111,6 +127,32 @@ func (r *Reader) Offset() int64 { return r.off }
 // Stats returns what the Reader has read so far.
 func (r *Reader) Stats() ReaderStats { return r.stats }
 
+// Seq returns the sequence number of the last event returned by Next, or
+// the header's BaseSeq before the first.
+func (r *Reader) Seq() uint64 { return r.seq }
+
+// LastTime returns the time of the last event returned by Next, or the
+// header's BaseTime before the first.
+func (r *Reader) LastTime() time.Time {
+	if r.stats.Events == 0 {
+		return r.hdr.BaseTime
+	}
+	return time.Unix(r.lastSec, int64(r.lastNsec)).UTC()
+}
+
+// Closed reports whether the file ended with a closed seal: it was closed
+// cleanly, and nothing of it is missing but what a cut at the very end
+// would take with the seal. Meaningful once Next has returned io.EOF.
+func (r *Reader) Closed() bool { return r.closed }
+
+// Padding returns the zero bytes after the end of the log (preallocated
+// space), meaningful once Next has returned io.EOF.
+func (r *Reader) Padding() int64 { return r.padding }
+
+// payloadMismatch is the reason of a frame whose header checks out and
+// whose payload does not: its extent is known.
+const payloadMismatch = "frame payload checksum mismatch"
+
 type frameStatus uint8
 
 const (
@@ -137,7 +179,7 @@ func (r *Reader) readFrame() (frameStatus, string, error) {
 		return 0, "", r.ioError(err)
 	}
 	h := r.buf
-	if checksum(h[:offHCRC]) != le.Uint32(h[offHCRC:]) {
+	if seeded(r.seed, h[:offHCRC]) != le.Uint32(h[offHCRC:]) {
 		return frameBad, "frame header checksum mismatch", nil
 	}
 	length := le.Uint32(h[offLength:])
@@ -150,8 +192,8 @@ func (r *Reader) readFrame() (frameStatus, string, error) {
 		}
 		return 0, "", r.ioError(err)
 	}
-	if checksum(r.buf[FrameHeaderSize:]) != le.Uint32(r.buf[offDCRC:]) {
-		return frameBad, "frame payload checksum mismatch", nil
+	if seeded(r.seed, r.buf[FrameHeaderSize:]) != le.Uint32(r.buf[offDCRC:]) {
+		return frameBad, payloadMismatch, nil
 	}
 	return frameIntact, "", nil
 }

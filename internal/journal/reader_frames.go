@@ -97,66 +97,167 @@ func (r *Reader) Next() (Event, error) {
 	e := &r.entries[r.next]
 	r.next++
 	r.stats.Events++
+	r.seq++
+	r.lastSec, r.lastNsec = e.sec, e.nsec
 	return Event{
 		At:          time.Unix(e.sec, int64(e.nsec)).UTC(),
 		Reset:       e.reset,
 		Data:        r.payload[e.start:e.end:e.end],
 		FrameOffset: r.frameOff,
+		Seq:         r.seq,
 	}, nil
 }
 
 // loadEventsFrame reads the next events frame into r.entries, or sets
-// r.err. See "What a reader does with damage" in docs/FORMAT.md.
+// r.err. Seal frames on the way are checked and passed. See "What a reader
+// does with damage" in docs/FORMAT.md.
 func (r *Reader) loadEventsFrame() {
 	r.entries, r.next = r.entries[:0], 0
-	st, reason, err := r.readFrame()
-	if err != nil {
+	for r.err == nil {
+		st, reason, err := r.readFrame()
+		if err != nil {
+			return
+		}
+		if r.closed && st != frameEnd {
+			// Nothing is written after a closed seal, so nothing can be
+			// torn there: these bytes are damage, unless all zero.
+			if r.zeroToEnd() {
+				return
+			}
+			r.corrupt("data after the closed seal")
+			return
+		}
+		switch st {
+		case frameEnd:
+			r.err = io.EOF
+			return
+		case frameShort:
+			if r.zeroToEnd() {
+				return
+			}
+			r.tear(fmt.Sprintf("file ends %d bytes into a frame header", len(r.buf)), int64(len(r.buf)))
+			return
+		case frameCut:
+			r.tear("frame ends past the end of the file", int64(len(r.buf)))
+			return
+		case frameBad:
+			r.damaged(reason)
+			return
+		}
+		// Both checksums match, so these bytes are as written: a torn write
+		// cannot explain what follows, whatever comes after the frame.
+		kind := Kind(r.buf[offKind])
+		if kind == KindSeal && r.hdr.Version != Version1 {
+			r.readSeal()
+			continue
+		}
+		if kind != KindEvents {
+			r.corrupt("%v frame after the snapshot end", kind)
+			return
+		}
+		if reason := r.openFrame(); reason != "" {
+			r.corrupt("%s", reason)
+			return
+		}
+		entries, perr := parseEntries(r.entries, r.payload)
+		if perr != nil {
+			r.corrupt("%v", perr)
+			return
+		}
+		if !r.sawEntry && !entries[0].reset {
+			r.corrupt("the first event entry of the file lacks the reset flag")
+			return
+		}
+		r.entries, r.sawEntry = entries, true
+		r.frameOff = r.off
+		r.stats.EventFrames++
+		r.stats.EventFrameBytes += int64(len(r.buf))
+		r.advance()
 		return
 	}
-	switch st {
-	case frameEnd:
-		r.err = io.EOF
-		return
-	case frameShort:
-		r.tear(fmt.Sprintf("file ends %d bytes into a frame header", len(r.buf)), int64(len(r.buf)))
-		return
-	case frameCut:
-		r.tear("frame ends past the end of the file", int64(len(r.buf)))
-		return
-	case frameBad:
-		r.damaged(reason)
-		return
-	}
-	// Both checksums match, so these bytes are as written: a torn write
-	// cannot explain what follows, whatever comes after the frame.
-	if kind := Kind(r.buf[offKind]); kind != KindEvents {
-		r.corrupt("%v frame after the snapshot end", kind)
-		return
-	}
+}
+
+// readSeal checks the intact seal frame in r.buf against the events read
+// before it and moves past it.
+func (r *Reader) readSeal() {
 	if reason := r.openFrame(); reason != "" {
 		r.corrupt("%s", reason)
 		return
 	}
-	entries, perr := parseEntries(r.entries, r.payload)
-	if perr != nil {
-		r.corrupt("%v", perr)
+	p := r.payload
+	if len(p) != sealSize {
+		r.corrupt("seal holds %d bytes, want %d", len(p), sealSize)
 		return
 	}
-	if !r.sawEntry && !entries[0].reset {
-		r.corrupt("the first event entry of the file lacks the reset flag")
+	if p[20]&^sealClosed != 0 {
+		r.corrupt("unknown seal flags %#x", p[20])
 		return
 	}
-	r.entries, r.sawEntry = entries, true
-	r.frameOff = r.off
-	r.stats.EventFrames++
-	r.stats.EventFrameBytes += int64(len(r.buf))
+	if seq := le.Uint64(p); seq != r.seq {
+		r.corrupt("seal says the last event is number %d, the file's is %d", seq, r.seq)
+		return
+	}
+	if sec, nsec := int64(le.Uint64(p[8:])), int32(le.Uint32(p[16:])); sec != r.lastSec || nsec != r.lastNsec {
+		r.corrupt("seal says the last event's time is %d.%09d, the file's is %d.%09d", sec, nsec, r.lastSec, r.lastNsec)
+		return
+	}
+	r.closed = p[20]&sealClosed != 0
+	r.stats.Seals++
 	r.advance()
 }
 
+// zeroToEnd reports whether every byte from r.off to the end of the file
+// is zero: space preallocated after the end of the log. It then ends the
+// events there. Bytes read are kept in r.buf for what comes next.
+func (r *Reader) zeroToEnd() bool {
+	if !allZero(r.buf) {
+		return false
+	}
+	n := int64(len(r.buf))
+	var chunk [4096]byte
+	for {
+		m, err := r.br.Read(chunk[:])
+		if !allZero(chunk[:m]) {
+			// Not padding after all; keep the bytes read for the caller.
+			r.buf = append(r.buf, chunk[:m]...)
+			return false
+		}
+		n += int64(m)
+		if err == io.EOF {
+			r.padding, r.err = n, io.EOF
+			return true
+		}
+		if err != nil {
+			r.ioError(err)
+			return true
+		}
+	}
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // damaged decides what an invalid events frame at r.off is: a torn write
-// if no valid synced frame follows it, else corruption.
+// if no valid synced frame follows it, else corruption. Bytes that are all
+// zero to the end of the file are the end of the log.
 func (r *Reader) damaged(reason string) {
-	at, found, size, err := r.scanSynced()
+	if r.zeroToEnd() {
+		return
+	}
+	// A frame whose header checks out holds its declared length: what lies
+	// inside is its payload (an event's data may look like anything, a
+	// synced frame included), so the search starts after it.
+	from := 1
+	if reason == payloadMismatch {
+		from = len(r.buf)
+	}
+	at, found, size, err := r.scanSynced(from)
 	if err != nil {
 		r.ioError(err)
 		return

@@ -198,7 +198,7 @@ func TestMaxPayloadFrame(t *testing.T) {
 			if name == "gcm" {
 				aead = std(t)
 			}
-			f, err := NewFramer("test", aead)
+			f, err := NewFramer("test", aead, FileInfo{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -225,23 +225,23 @@ func TestMaxPayloadFrame(t *testing.T) {
 }
 
 func TestFramerErrors(t *testing.T) {
-	if _, err := NewFramer("", nil); err == nil {
+	if _, err := NewFramer("", nil, FileInfo{}); err == nil {
 		t.Error("empty codec name accepted")
 	}
-	if _, err := NewFramer(strings.Repeat("c", 65), nil); err == nil {
+	if _, err := NewFramer(strings.Repeat("c", 65), nil, FileInfo{}); err == nil {
 		t.Error("65-byte codec name accepted")
 	}
-	if _, err := NewFramer("test", gcm(t, testKey(0), 4, 0)); err == nil {
+	if _, err := NewFramer("test", gcm(t, testKey(0), 4, 0), FileInfo{}); err == nil {
 		t.Error("an AEAD with 4-byte nonces accepted")
 	}
-	f, err := NewFramer(strings.Repeat("c", 64), nil)
+	f, err := NewFramer(strings.Repeat("c", 64), nil, FileInfo{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
 		kind  Kind
 		flags Flags
-	}{{0, 0}, {4, 0}, {KindEvents, 2}, {KindEvents, 0x81}} {
+	}{{0, 0}, {5, 0}, {KindEvents, 2}, {KindEvents, 0x81}} {
 		if out, err := f.AppendFrame([]byte("x"), c.kind, c.flags, nil); err == nil || string(out) != "x" {
 			t.Errorf("AppendFrame(kind %d, flags %#x) = %q, %v; want an error and dst unchanged", c.kind, c.flags, out, err)
 		}
@@ -249,7 +249,7 @@ func TestFramerErrors(t *testing.T) {
 	if f.NextIndex() != 0 {
 		t.Errorf("failed appends used indexes: NextIndex %d", f.NextIndex())
 	}
-	g, err := NewFramer("test", nil)
+	g, err := NewFramer("test", nil, FileInfo{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,7 +259,7 @@ func TestFramerErrors(t *testing.T) {
 }
 
 func TestSnapshotWriter(t *testing.T) {
-	f, err := NewFramer("test", nil)
+	f, err := NewFramer("test", nil, FileInfo{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -67,6 +67,15 @@ func (s *SnapshotWriter) Write(p []byte) (int, error) {
 	return written, nil
 }
 
+// Err returns the error of the underlying writer or framer, if a Write
+// failed; nil otherwise.
+func (s *SnapshotWriter) Err() error {
+	if s.err == errSnapshotClosed {
+		return nil
+	}
+	return s.err
+}
+
 // Size returns the plaintext bytes of the state written so far.
 func (s *SnapshotWriter) Size() int64 { return s.size }
 

@@ -51,6 +51,7 @@ func run() error {
 		accounts   = flag.Int("accounts", suite.DefaultAccounts, "accounts of the transfer and read workloads")
 		replay     = flag.String("replay", "1000000", "events of the journals replayed at start-up; add 10000000 for the 10M case")
 		snapAcc    = flag.Int("snapshot-accounts", suite.DefaultSnapshotAccounts, "accounts of the snapshot workload")
+		memValues  = flag.Int("memory-values", suite.DefaultMemoryValues, "8-byte values of the state of the memory workload")
 		only       = flag.String("only", "", "regexp selecting points by name, e.g. 'durable/pebble|replay/'")
 		pprofDir   = flag.String("pprof", "", "directory receiving a CPU profile of every point")
 		s3Endpoint = flag.String("s3-endpoint", os.Getenv("PREVAYLER_S3_ENDPOINT"), "S3 endpoint of the S3 workload; empty: no S3 workload")
@@ -77,7 +78,7 @@ func run() error {
 
 	o := suite.Options{
 		Dir: *dir, Accounts: *accounts, Warmup: *warmup, Duration: *duration, Rounds: *rounds, ReadDuration: *readDur,
-		SnapshotAccounts: *snapAcc, ProfileDir: *pprofDir,
+		SnapshotAccounts: *snapAcc, MemoryValues: *memValues, ProfileDir: *pprofDir,
 	}
 	var err error
 	if o.Callers, err = ints(*callers); err != nil {

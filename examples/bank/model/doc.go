@@ -43,9 +43,20 @@
 // The exported fields are there for the codec: the default gob codec
 // encodes the tree as it is, and decodes it to an equal tree.
 //
+// # Snapshots
+//
+// As one gob value, the tree would be one message that gob builds and
+// reads back whole, several times the bank's size in memory. Bank
+// implements the prevalent system's ChunkEncoder and ChunkDecoder
+// instead: a snapshot is a header and runs of leaves of a mebibyte each,
+// and the nodes are rebuilt on reading, as New builds them. A state of
+// your own reached through pointers can do the same; a plain struct
+// holding a large slice or map needs nothing, the library cuts it itself.
+//
 // # Files
 //
 //	model.go   Bank, Transfer, Receipt, errors, Handle (transfers only, as the benchmarks use it)
 //	tree.go    the persistent tree: lookups and copy-on-write updates
+//	chunks.go  EncodeChunks and DecodeChunks: the snapshot in runs of leaves
 //	events.go  Event, Apply (every event), Deposit, OpenAccount, as the HTTP service and the Lambda example use them
 package model

@@ -30,13 +30,20 @@ func New(n int, initial int64) Bank {
 		}
 		leaves = append(leaves, l)
 	}
+	root, height := build(leaves)
+	return Bank{Root: root, Height: height, Count: n}
+}
+
+// build returns the root and the height of the tree over leaves, of which
+// there is at least one.
+func build(leaves []*Leaf) (*Node, int) {
 	level := groups(leaves, func(g []*Leaf) *Node { return &Node{Leaves: g} })
 	height := 1
 	for len(level) > 1 {
 		level = groups(level, func(g []*Node) *Node { return &Node{Kids: g} })
 		height++
 	}
-	return Bank{Root: level[0], Height: height, Count: n}
+	return level[0], height
 }
 
 // groups returns one node for each run of Fanout items, each holding a

@@ -1,0 +1,75 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/prevayler-go/prevayler/bench/suite"
+)
+
+const memoryIntro = "A state of 8-byte values (a plain struct holding a `[]int64` of distinct values, the default gob codec, nothing implemented: `slice`; " +
+	"the bank of `examples/bank/model` with as many accounts, which chunks itself: `model`) is opened in a fresh process, then snapshotted. " +
+	"For the library, opening is `Open`: the replay and the new journal it writes. Alongside, with no library, the slice state read from and written to a file " +
+	"as one gob value (`gob value`: what a snapshot cost before snapshots were chunked), and as raw little-endian words (`raw`: the state and nothing else). " +
+	"Allocated is what the phase allocated in all (`runtime/metrics`), peak RSS the process's `VmHWM`, reset before each phase; ratios are against the values' bytes.\n\n"
+
+func memoryTable(b *strings.Builder, r *suite.Results) {
+	if len(r.Memory) == 0 {
+		b.WriteString("Not run.\n\n")
+		return
+	}
+	b.WriteString("| Method | State | Open: allocated | Open: peak RSS | Open: time | Snapshot: allocated | Snapshot: peak RSS | Snapshot: time | Heap after open | RSS before |\n")
+	b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	for _, m := range r.Memory {
+		fmt.Fprintf(b, "| %s | %s | %.2f× | %.2f× | %s | %.2f× | %.2f× | %s | %s | %s |\n",
+			m.Method, mib(float64(m.StateBytes)), m.OpenAllocRatio(), m.OpenRSSRatio(), dur(m.OpenElapsed),
+			m.SnapAllocRatio(), m.SnapRSSRatio(), dur(m.SnapElapsed), mib(float64(m.StateHeap)), mib(float64(m.BaseRSS)))
+	}
+	b.WriteString("\n")
+}
+
+func findMemory(r *suite.Results, method string) (suite.Memory, bool) {
+	for _, m := range r.Memory {
+		if m.Method == method {
+			return m, true
+		}
+	}
+	return suite.Memory{}, false
+}
+
+// memoryTargets judges the plain slice state, against one gob value
+// measured in the same run.
+func memoryTargets(r *suite.Results) []target {
+	m, ok := findMemory(r, suite.MemorySlice)
+	g, gok := findMemory(r, suite.MemoryGob)
+	than := func(x float64) string {
+		if !gok {
+			return ""
+		}
+		return fmt.Sprintf(", one gob value %.2f×", x)
+	}
+	alloc := m.OpenAllocRatio() + m.SnapAllocRatio()
+	rss := max(m.OpenRSSRatio(), m.SnapRSSRatio())
+	return []target{
+		{What: "Open + Snapshot of a plain 128 MiB state: allocated ≤ 2.5× the state",
+			Model: judge(fmt.Sprintf("slice state %.2f×%s", alloc, than(g.OpenAllocRatio()+g.SnapAllocRatio())), alloc <= 2.5, ok)},
+		{What: "Open, Snapshot of a plain 128 MiB state: peak RSS < 3× the state",
+			Model: judge(fmt.Sprintf("slice state %.2f×%s", rss, than(max(g.OpenRSSRatio(), g.SnapRSSRatio()))), rss < 3, ok)},
+	}
+}
+
+const allocsIntro = "One caller's `Handle` with a handler that allocates nothing (a counter), so that what is allocated is the library's and the codec's: " +
+	"the default gob codec, and `prevayler.Binary` with an event implementing `encoding.BinaryAppender`. Counted with `runtime.MemStats` over " +
+	"2,000 events after a warm-up; the bytes are the boxes of published states, allocated in slabs.\n\n"
+
+func allocsTable(b *strings.Builder, r *suite.Results) {
+	if len(r.Allocs) == 0 {
+		b.WriteString("Not run.\n\n")
+		return
+	}
+	b.WriteString("| Mode | Codec | Allocations/event | Bytes/event | Events/s |\n|---|---|--:|--:|--:|\n")
+	for _, a := range r.Allocs {
+		fmt.Fprintf(b, "| %s | %s | %.3f | %.1f | %s |\n", a.Mode, a.Codec, a.AllocsPerEvent, a.BytesPerEvent, rate(a.EventsPerSec))
+	}
+	b.WriteString("\n")
+}

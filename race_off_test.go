@@ -1,0 +1,5 @@
+//go:build !race
+
+package prevayler_test
+
+const raceEnabled = false

@@ -22,6 +22,7 @@ type Store struct {
 	key    string
 	log    *slog.Logger
 	retry  uploader.Retry
+	reqs   requestCounts // every request made through client
 
 	// op serialises the calls that change markers (Lock, Create, Rename,
 	// Remove), so that files and garbage collection see one history.
@@ -62,18 +63,17 @@ func New(client Client, opts Options) *Store {
 	if err == nil && client == nil {
 		err = errors.New("s3store: Client is nil")
 	}
-	var c Client
-	if client != nil {
-		c = oneAttempt{client}
-	}
-	return &Store{
-		client: c,
+	s := &Store{
 		opts:   opts,
 		cfgErr: err,
 		key:    opts.Key,
 		log:    opts.Logger.With("bucket", opts.Bucket, "key", opts.Key),
 		retry:  opts.Retry,
 	}
+	if client != nil {
+		s.client = counted{oneAttempt{client}, &s.reqs}
+	}
+	return s
 }
 
 // usable returns the error that stops any call: configuration, Close,

@@ -41,7 +41,7 @@ func (s *Store) newWriter(name, gen string) *writer {
 	}
 	return &writer{
 		s:            s,
-		depth:        s.opts.MaxInflight + 1,
+		depth:        4*s.opts.MaxInflight + 1,
 		name:         name,
 		gen:          gen,
 		closeTimeout: s.opts.CloseTimeout,
@@ -140,6 +140,9 @@ func (w *writer) Backlog() (int64, time.Time) {
 func (w *writer) Stats() uploader.Stats { return w.up.Stats() }
 
 // PipelineDepth says how many Syncs are worth having in flight at once
-// (store.Pipeline): one per upload in flight, and one more whose bytes
-// gather while they are, so that they leave as one segment.
+// (store.Pipeline): several per upload in flight, so that the events of
+// callers arriving while the uploads are busy reach the uploader's buffer
+// at once, and leave with the next upload that starts, instead of
+// waiting in the prevalent system for an earlier Sync to return. The
+// uploader, not the number of Syncs, decides how many PUTs are made.
 func (w *writer) PipelineDepth() int { return w.depth }

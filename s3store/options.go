@@ -74,6 +74,15 @@ type Options struct {
 	// fewest PUTs, and at most one round trip of events per PUT. Default
 	// DefaultMaxInflight.
 	MaxInflight int
+	// MergeFanIn is how many consecutive objects of a generation its
+	// writer merges into one (compaction, see compact.go): a cold start
+	// then reads a few dozen objects where it would read one per upload.
+	// Default DefaultMergeFanIn; 1 or a negative value turns compaction
+	// off.
+	MergeFanIn int
+	// MergeMaxBytes bounds a merged object, and so what a writer keeps in
+	// memory per level to merge. Default DefaultMergeMaxBytes.
+	MergeMaxBytes int
 	// Concurrency bounds the segments downloaded at once by Open and the
 	// requests List and Lock make side by side. Default
 	// DefaultConcurrency.
@@ -97,6 +106,12 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = DefaultConcurrency
+	}
+	if o.MergeFanIn == 0 {
+		o.MergeFanIn = DefaultMergeFanIn
+	}
+	if o.MergeMaxBytes <= 0 {
+		o.MergeMaxBytes = DefaultMergeMaxBytes
 	}
 	if o.MaxInflight <= 0 {
 		o.MaxInflight = DefaultMaxInflight

@@ -19,6 +19,7 @@ type writer struct {
 	name         string // the name it was created with, for messages
 	gen          string
 	up           *uploader.Uploader
+	compact      *compactor // nil: compaction off
 	closeTimeout time.Duration
 
 	mu     sync.Mutex
@@ -39,8 +40,15 @@ func (s *Store) newWriter(name, gen string) *writer {
 	put := func(ctx context.Context, seq uint64, data []byte) error {
 		return s.putSegment(ctx, id, meta, gen, seq, data)
 	}
+	var cp *compactor
+	var onCommit uploader.CommitFunc
+	if s.opts.MergeFanIn > 1 {
+		cp = newCompactor(s, gen, id, meta)
+		onCommit = cp.commit
+	}
 	return &writer{
 		s:            s,
+		compact:      cp,
 		depth:        4*s.opts.MaxInflight + 1,
 		name:         name,
 		gen:          gen,
@@ -51,6 +59,7 @@ func (s *Store) newWriter(name, gen string) *writer {
 			MaxInflight: s.opts.MaxInflight,
 			FailAfter:   s.opts.FailAfter,
 			Retry:       s.opts.Retry,
+			OnCommit:    onCommit,
 			Logger:      s.log.With("file", name, "generation", gen),
 		}),
 	}
@@ -114,7 +123,11 @@ func (w *writer) Close() error {
 	w.closed = true
 	ctx, cancel := context.WithTimeout(context.Background(), w.closeTimeout)
 	defer cancel()
-	if err := w.up.CloseContext(ctx); err != nil {
+	err := w.up.CloseContext(ctx)
+	if w.compact != nil {
+		w.compact.close(ctx)
+	}
+	if err != nil {
 		w.err = fmt.Errorf("s3store: close %q: %w", w.name, err)
 		return w.err
 	}

@@ -134,7 +134,11 @@ type S3Loss struct {
 
 // S3Cold is a new Open of a journal after a number of uploads.
 type S3Cold struct {
-	Uploads int   // PUTs of the journal before it was opened again
+	// Uploads are the segments uploaded before the journal was opened
+	// again: one per Durable transfer, made one at a time. Puts are all
+	// the PUTs of that build, compaction's merges included.
+	Uploads int
+	Puts    int64
 	Events  int64 // Durable transfers those uploads hold
 	Build   time.Duration
 	// Open is the time of prevayler.Open; Requests the requests it made.

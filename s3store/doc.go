@@ -175,9 +175,11 @@
 // Writer.Write puts the bytes in the writer's upload buffer (package
 // uploader) and returns. Writer.Sync uploads them now and waits
 // (prevayler's Durable mode: one PUT per group of concurrent events).
-// Up to Options.MaxInflight uploads (4 by default) are in flight at once,
-// started at least a fraction of a round trip apart, so that Durable
-// callers arriving during an upload leave with the next one instead of
+// By default one upload is in flight at a time, and the events that
+// arrive meanwhile leave together with the next. With
+// Options.MaxInflight above one, up to that many are in flight at once,
+// started at least a fraction of a round trip apart, so that a Durable
+// caller arriving during an upload leaves with the next one instead of
 // waiting for it to end; a Sync returns once its segment and every
 // earlier one are stored. A crash or a takeover can leave segments stored
 // after a missing one: no Sync acknowledged them, and readers stop at the

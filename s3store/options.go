@@ -17,11 +17,14 @@ const (
 	DefaultMaxBuffer   = uploader.DefaultMaxBuffer
 	DefaultConcurrency = 8
 	// DefaultMaxInflight is the segment uploads a writer keeps in flight
-	// at once. Measured through a proxy adding 30 ms to every request
-	// (docs/BENCHMARKS.md), four give 16 and 64 Durable callers about 1.6
-	// to 1.9 times what one upload in flight gives them, for 1.3 to 1.6
-	// times the PUTs per event; more add PUTs faster than throughput.
-	DefaultMaxInflight = 4
+	// at once. One, measured through a proxy adding 30 ms to every
+	// request (docs/BENCHMARKS.md): closed loops of 16 to 256 Durable
+	// callers then run at 0.9 to 1.0 times the c / round trip limit, since
+	// the prevalent system gathers the callers one upload acknowledged into
+	// the next (group commit), with the fewest PUTs; four in flight gave
+	// them less, for three to four times the PUTs. More in flight pays
+	// where events arrive spread over the round trip rather than in step.
+	DefaultMaxInflight = 1
 	// DefaultCloseTimeout bounds Writer.Close against a server that does
 	// not answer.
 	DefaultCloseTimeout = 30 * time.Second
@@ -71,8 +74,9 @@ type Options struct {
 	// arrive while uploads are in flight start their own instead of
 	// waiting for them, and are acknowledged once their segment and
 	// every earlier one are stored. 1 is a strict group commit: the
-	// fewest PUTs, and at most one round trip of events per PUT. Default
-	// DefaultMaxInflight.
+	// fewest PUTs, and at most one round trip of events per PUT; more
+	// shortens the wait of a caller that arrives while an upload is in
+	// flight, at the price of more PUTs. Default DefaultMaxInflight.
 	MaxInflight int
 	// MergeFanIn is how many consecutive objects of a generation its
 	// writer merges into one (compaction, see compact.go): a cold start

@@ -49,7 +49,7 @@ func (s *Store) newWriter(name, gen string) *writer {
 	return &writer{
 		s:            s,
 		compact:      cp,
-		depth:        4*s.opts.MaxInflight + 1,
+		depth:        pipelineDepth(s.opts.MaxInflight),
 		name:         name,
 		gen:          gen,
 		closeTimeout: s.opts.CloseTimeout,
@@ -151,6 +151,17 @@ func (w *writer) Backlog() (int64, time.Time) {
 
 // Stats returns what the writer's uploader did; see uploader.Stats.
 func (w *writer) Stats() uploader.Stats { return w.up.Stats() }
+
+// pipelineDepth is PipelineDepth for maxInflight uploads in flight. With
+// one, the prevalent system's own group commit (one Sync at a time, each
+// gathering the callers that arrived during the previous one) is the
+// strict group commit MaxInflight 1 promises.
+func pipelineDepth(maxInflight int) int {
+	if maxInflight <= 1 {
+		return 1
+	}
+	return 4*maxInflight + 1
+}
 
 // PipelineDepth says how many Syncs are worth having in flight at once
 // (store.Pipeline): several per upload in flight, so that the events of

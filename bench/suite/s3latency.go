@@ -51,7 +51,7 @@ type S3LatencyOptions struct {
 	SleepTime time.Duration
 	// CompareInflight are other values of s3store.Options.MaxInflight
 	// measured beside the default in the same rounds, to show what the
-	// default buys (1: one upload in flight, as before pipelining).
+	// default buys (the default is one upload in flight).
 	CompareInflight []int
 }
 

@@ -3,7 +3,13 @@ package prevayler
 import (
 	"sync/atomic"
 	"time"
+
+	"github.com/prevayler-go/prevayler/store"
 )
+
+// Requests count a remote store's requests by kind and the bytes they
+// carried; see store.Requests.
+type Requests = store.Requests
 
 // Stats are counters of a prevalent system since Open. Reading them takes
 // a few atomic loads, cheap enough to poll (see examples/bank for an
@@ -20,6 +26,11 @@ type Stats struct {
 	PendingBytes int64         // written but not yet durable in the store (S3 upload buffer)
 	PendingAge   time.Duration // age of the oldest pending byte
 	LastError    error         // the journal failure that stopped this instance, if any
+
+	// Requests are those the store made since it was created, by kind,
+	// if it counts them (store.RequestCounter: S3); zero otherwise. An
+	// open journal that receives no events makes none.
+	Requests Requests
 
 	// SnapshotError is the latest snapshot's failure, nil once a snapshot
 	// succeeds; it matches ErrUnencodable if the state cannot be encoded.
@@ -89,6 +100,9 @@ func (p *Prevayler[S, E, R]) Stats() Stats {
 	}
 	if e := c.snapErr.Load(); e != nil {
 		s.SnapshotError = *e
+	}
+	if rc, ok := p.st.(store.RequestCounter); ok {
+		s.Requests = rc.Requests()
 	}
 	if p.w == nil {
 		return s

@@ -57,6 +57,7 @@ type journalWriter struct {
 	framer   *journal.Framer
 	frameBuf []byte
 	synced   bool      // every byte written to jw is durable
+	pipe     *pipeline // non-nil if jw's syncs may overlap (Durable)
 	sealed   bool      // the last frame written to jw is a seal
 	remote   bool      // jw uploads in order, each upload atomic (S3)
 	fileSeq  uint64    // sequence number of the last event written to jw
@@ -124,6 +125,10 @@ func (w *journalWriter) start(jw store.Writer, f *journal.Framer) {
 // writes yet.
 func (w *journalWriter) setJournal(jw store.Writer, f *journal.Framer) {
 	w.jw, w.framer, w.synced, w.sealed = jw, f, true, false
+	w.pipe = nil
+	if w.durable {
+		w.pipe = pipelineFor(jw)
+	}
 	if th, ok := jw.(store.Throttle); ok {
 		w.throttle.Store(&th)
 	} else {
@@ -276,6 +281,10 @@ func (w *journalWriter) flushLocked() int {
 			w.stats.wrote(events, n)
 			w.fileSeq, w.fileAt = seq, at
 		}
+		if err == nil && w.pipe != nil {
+			w.syncPiped(b, token, c, data, from)
+			return events
+		}
 		if err == nil && w.durable {
 			err = w.syncJournal(context.Background())
 		}
@@ -318,7 +327,7 @@ const (
 // never taken for a torn write; a closed seal is made durable too. The
 // caller holds wsem. A context error leaves the writer usable.
 func (w *journalWriter) syncLocked(ctx context.Context, seal sealing) error {
-	w.flushLocked()
+	w.flushDrained()
 	if err := w.err(); err != nil {
 		return fmt.Errorf("prevayler: journal failed earlier: %w", err)
 	}

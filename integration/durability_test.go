@@ -97,10 +97,12 @@ func TestCloseUploadsEverything(t *testing.T) {
 }
 
 // TestIncrementalSizes: what is stored grows linearly with the events:
-// each Durable event adds one segment of about the same size.
+// each Durable event adds one segment of about the same size. Compaction,
+// which merges the segments in the background, is off here
+// (s3store's TestCompaction covers it).
 func TestIncrementalSizes(t *testing.T) {
 	e := newEnv(t)
-	p := e.open(prevayler.Options[account]{})
+	p := e.open(prevayler.Options[account]{}, func(o *s3store.Options) { o.MergeFanIn = -1 })
 	defer closeOK(t, p)
 	n0, b0 := e.segmentBytes()
 	const batch = 100

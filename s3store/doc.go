@@ -175,6 +175,16 @@
 // Writer.Write puts the bytes in the writer's upload buffer (package
 // uploader) and returns. Writer.Sync uploads them now and waits
 // (prevayler's Durable mode: one PUT per group of concurrent events).
+// By default one upload is in flight at a time, and the events that
+// arrive meanwhile leave together with the next. With
+// Options.MaxInflight above one, up to that many are in flight at once,
+// started at least a fraction of a round trip apart, so that a Durable
+// caller arriving during an upload leaves with the next one instead of
+// waiting for it to end; a Sync returns once its segment and every
+// earlier one are stored. A crash or a takeover can leave segments stored
+// after a missing one: no Sync acknowledged them, and readers stop at the
+// gap, as at a torn tail. The writer implements store.Pipeline, so the
+// prevalent system lets its Durable batches overlap.
 // Otherwise the buffer is uploaded at most Options.SleepTime after its
 // oldest byte was written (Buffered mode; on Lambda, call Sync before the
 // handler returns, since a frozen function runs no goroutine). A busy

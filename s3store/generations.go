@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -44,13 +43,6 @@ func metaGet(m map[string]string, name string) string {
 		}
 	}
 	return ""
-}
-
-// segment is one object of a generation, as listed.
-type segment struct {
-	seq  uint64
-	size int64
-	mod  time.Time
 }
 
 // putSegment stores segment seq of gen, creating it only if absent, for
@@ -98,50 +90,13 @@ func (s *Store) putSegment(ctx context.Context, writerID string, meta map[string
 	return uploader.Permanent(s.fence(fmt.Sprintf("segment %s was written by writer %s epoch %s", key, writer, metaGet(head.Metadata, metaEpoch))))
 }
 
-// listSegments lists the segments of gen in order: the contiguous run of
-// data segments from after+1, and whether a tombstone ends it. Tombstones
-// may lie further on (fencing that a crash interrupted); a data segment
-// after a gap is a missing segment, ErrCorrupt: a writer stores segment
-// n+1 only once segment n is stored.
-func (s *Store) listSegments(ctx context.Context, gen string, after uint64) (segs []segment, ended bool, err error) {
-	prefix := s.segPrefix(gen)
-	in := &s3.ListObjectsV2Input{Bucket: &s.opts.Bucket, Prefix: &prefix}
-	if after > 0 {
-		in.StartAfter = aws.String(s.segKey(gen, after))
-	}
-	next, gap := after+1, false
-	err = s.listAll(ctx, in, func(out *s3.ListObjectsV2Output) error {
-		for _, o := range out.Contents {
-			seq, ok := parseSeq(strings.TrimPrefix(aws.ToString(o.Key), prefix))
-			if !ok || seq < next {
-				continue // not ours, or before the start: leave it alone
-			}
-			tomb := aws.ToInt64(o.Size) == 0
-			switch {
-			case seq == next && !gap && tomb:
-				ended, gap = true, true
-			case seq == next && !gap:
-				segs = append(segs, segment{seq: seq, size: aws.ToInt64(o.Size), mod: aws.ToTime(o.LastModified)})
-				next++
-			case tomb:
-				gap = true
-			default:
-				return fmt.Errorf("generation %s: segment %d is missing (segment %d exists): %w", gen, next, seq, store.ErrCorrupt)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, false, fmt.Errorf("s3store: list segments of generation %s: %w", gen, err)
-	}
-	return segs, ended, nil
-}
-
 // Fencing a generation: a tombstone (an empty segment) right after the
-// last data segment. The previous writer stores segment n+1 only after
-// segment n, with If-None-Match, so once a tombstone follows the data it
-// can store nothing more there, as long as the tombstone exists: which is
-// why collection never deletes tombstones.
+// last data segment. The previous writer creates every segment with
+// If-None-Match, and counts segment n as stored only once it and every
+// earlier one are, so once a tombstone takes the first number it has not
+// stored, nothing it stores after it is ever acknowledged or read, as
+// long as the tombstone exists: which is why collection never deletes
+// tombstones.
 const (
 	firstWindow = 1    // tombstones in the first round: enough unless a writer is busy
 	maxWindow   = 1024 // the most in one round
@@ -154,25 +109,26 @@ const (
 // before, until one lands right after the data. Every number in a window
 // gets a tombstone unless the writer took it, so no gap is left that the
 // writer could fill later.
-func (s *Store) tombstone(ctx context.Context, gen string) error {
-	var known uint64 // data segments 1..known are listed
+//
+// It returns the generation's cover, ended: the bytes that are its for
+// ever.
+func (s *Store) tombstone(ctx context.Context, gen string) (cover, error) {
 	window := uint64(firstWindow)
 	for range maxRounds {
-		segs, ended, err := s.listSegments(ctx, gen, known)
-		if err != nil || ended {
-			return err
+		c, err := s.listCover(ctx, gen)
+		if err != nil || c.ended {
+			return c, err
 		}
-		known += uint64(len(segs))
-		first := known + 1
+		first := c.end + 1
 		err = s.forEachIndex(ctx, int(window), func(ctx context.Context, i int) error {
 			return s.putTombstone(ctx, gen, first+uint64(i))
 		})
 		if err != nil {
-			return fmt.Errorf("s3store: fence generation %s: %w", gen, err)
+			return cover{}, fmt.Errorf("s3store: fence generation %s: %w", gen, err)
 		}
 		window = min(2*window, maxWindow)
 	}
-	return fmt.Errorf("s3store: fence generation %s: the previous writer keeps appending", gen)
+	return cover{}, fmt.Errorf("s3store: fence generation %s: the previous writer keeps appending", gen)
 }
 
 // putTombstone writes an empty segment at seq unless a segment is there:

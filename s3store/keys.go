@@ -40,6 +40,13 @@ func (s *Store) segKey(gen string, seq uint64) string {
 	return fmt.Sprintf("%s%0*d", s.segPrefix(gen), seqDigits, seq)
 }
 
+// mergedKey is the key of the object that holds segments first to last
+// of gen, merged: "<last>-<first>", so that it lists right after the
+// last of the segments it replaces and before the next one.
+func (s *Store) mergedKey(gen string, first, last uint64) string {
+	return fmt.Sprintf("%s%0*d-%0*d", s.segPrefix(gen), seqDigits, last, seqDigits, first)
+}
+
 // parseSeq reads the segment number at the end of a segment key.
 func parseSeq(tail string) (uint64, bool) {
 	if len(tail) != seqDigits {

@@ -74,11 +74,14 @@ func TestKeyLayout(t *testing.T) {
 
 // TestIncremental: each Sync stores one new segment holding only the new
 // bytes, so what is stored grows linearly with what is written.
+// (Compaction, off here, merges them later: TestCompaction.)
 func TestIncremental(t *testing.T) {
 	client, bucket, _ := s3test.Server(t)
 	key := s3test.Key(t, client, bucket)
 	ctx := t.Context()
-	s := s3store.New(client, options(bucket, key))
+	o := options(bucket, key)
+	o.MergeFanIn = -1
+	s := s3store.New(client, o)
 	defer s.Close()
 	if err := s.Lock(ctx); err != nil {
 		t.Fatal(err)

@@ -13,7 +13,8 @@ import (
 )
 
 // List returns the journal's files with the bytes stored so far. It reads
-// every marker and lists every file's segments: a few requests per file.
+// every marker and lists the generation of every file that is not sealed
+// (complete, its length in its marker): one or two requests per file.
 // A Backup older than the Journal (a fenced writer's late write) is not
 // listed: it never takes precedence.
 func (s *Store) List(ctx context.Context) ([]store.FileInfo, error) {
@@ -32,18 +33,22 @@ func (s *Store) List(ctx context.Context) ([]store.FileInfo, error) {
 			return err // absent, or removed since it was listed
 		}
 		objs[i] = o
-		segs, _, err := s.listSegments(ctx, o.m.Gen, 0)
+		s.noteMarker(o)
+		fi := &store.FileInfo{Name: names[i], ModTime: o.mod}
+		infos[i] = fi
+		if o.m.Sealed {
+			// Complete: the marker says how long, and was written last.
+			fi.Size = o.m.Length
+			return nil
+		}
+		c, err := s.listCover(ctx, o.m.Gen)
 		if err != nil {
 			return err
 		}
-		fi := &store.FileInfo{Name: names[i], ModTime: o.mod}
-		for _, sg := range segs {
-			fi.Size += sg.size
-			if sg.mod.After(fi.ModTime) {
-				fi.ModTime = sg.mod
-			}
+		fi.Size = c.size
+		if c.mod.After(fi.ModTime) {
+			fi.ModTime = c.mod
 		}
-		infos[i] = fi
 		return nil
 	})
 	if err != nil {

@@ -77,12 +77,23 @@ func (s *Store) Lock(ctx context.Context) error {
 // tombstone, confirms the lease, and collects retired generations.
 func (s *Store) fenceAndCollect(ctx context.Context, files map[string]*file, retired []string) error {
 	referenced := map[string]bool{}
+	var open []string // generations a writer may still extend
 	for _, f := range files {
-		if f.gen != "" {
+		if f.gen != "" && !referenced[f.gen] {
 			referenced[f.gen] = true
+			if _, sealed := s.sealOf(f.gen); !sealed {
+				open = append(open, f.gen)
+			}
 		}
 	}
-	if err := s.forEach(ctx, keys(referenced), s.tombstone); err != nil {
+	err := s.forEach(ctx, open, func(ctx context.Context, gen string) error {
+		c, err := s.tombstone(ctx, gen)
+		if err == nil {
+			s.setSeal(gen, seal{length: c.size, segments: c.end})
+		}
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("s3store: lock: %w", err)
 	}
 	// Collect only while still the writer.
@@ -232,7 +243,8 @@ func (s *Store) takeMarkers(ctx context.Context) (map[string]*file, []string, er
 			return nil, nil, &newerEpochError{others[i], o.m.Epoch}
 		}
 		if o.present() {
-			files[others[i]] = &file{gen: o.m.Gen}
+			files[others[i]] = &file{gen: o.m.Gen, etag: o.etag, retired: o.m.Retired}
+			s.noteMarker(o)
 		}
 		if o.m.Retired != "" {
 			retired = append(retired, o.m.Retired)
@@ -325,7 +337,8 @@ func (s *Store) takeFixedOnce(ctx context.Context) (map[string]*file, []string, 
 		if err != nil {
 			return nil, nil, err
 		}
-		files[x.name] = &file{gen: x.o.m.Gen, etag: etag}
+		s.noteMarker(x.o)
+		files[x.name] = &file{gen: x.o.m.Gen, etag: etag, retired: x.o.m.Retired}
 	}
 	return files, retired, nil
 }

@@ -35,8 +35,8 @@ type marker struct {
 	Gen     string // generation id, or "" for absent
 	Writer  string // writer id of the store that wrote it
 	Epoch   uint64 // the writer's epoch (0 in version 1)
-	// Sealed: the generation is complete, Length bytes in Segments
-	// segments. Reserved for sealed generations; no writer seals yet.
+	// Sealed: the generation is complete, Length bytes in segments 1 to
+	// Segments (see seal).
 	Sealed   bool
 	Length   int64
 	Segments uint64
@@ -241,9 +241,14 @@ func (s *Store) putObject(ctx context.Context, key string, body []byte, c cond) 
 	return "", fmt.Errorf("s3store: put %s: %w", key, err)
 }
 
-// newMarker returns the marker this writer writes for gen now.
+// newMarker returns the marker this writer writes for gen now, sealed
+// if gen is known complete.
 func (s *Store) newMarker(gen, retired string) marker {
-	return marker{Version: 2, Gen: gen, Writer: s.writerID, Epoch: s.epoch, Retired: retired, Stamp: newID()}
+	m := marker{Version: 2, Gen: gen, Writer: s.writerID, Epoch: s.epoch, Retired: retired, Stamp: newID()}
+	if sl, ok := s.sealOf(gen); ok && gen != "" {
+		m.Sealed, m.Length, m.Segments = true, sl.length, sl.segments
+	}
+	return m
 }
 
 // putMarker writes name's marker naming gen ("" for absent) under c;

@@ -103,7 +103,7 @@ func (s *Store) Rename(ctx context.Context, oldname, newname string) error {
 	if err != nil {
 		return fmt.Errorf("s3store: %s: %w", op, err)
 	}
-	s.setFile(newname, &file{gen: old.gen, etag: etag})
+	s.setFile(newname, &file{gen: old.gen, etag: etag, retired: retired})
 	if err := s.clear(ctx, oldname, old); err != nil {
 		return fmt.Errorf("s3store: %s: %w", op, err)
 	}
@@ -210,7 +210,8 @@ func (s *Store) current(ctx context.Context, name string) (file, error) {
 	if !o.exists {
 		return file{}, nil
 	}
-	return file{gen: o.m.Gen, etag: o.etag}, nil
+	s.noteMarker(o)
+	return file{gen: o.m.Gen, etag: o.etag, retired: o.m.Retired}, nil
 }
 
 // known returns this writer's record of name.

@@ -2,6 +2,7 @@ package s3store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -11,94 +12,150 @@ import (
 	"github.com/prevayler-go/prevayler/store"
 )
 
-// Open streams name's bytes: it reads the marker, lists the generation's
-// segments, and downloads up to Options.Concurrency of them at once,
-// handing them out in order. A missing segment, one whose size or CRC
-// differs from what its writer stored, or one that disappears is
+// Open streams name's bytes: it reads the marker, lists the generation,
+// and downloads up to Options.Concurrency of its objects at once, handing
+// them out in order. An object that disappears while it is read (the
+// writer merged it into a larger one) sends the reader back to the
+// marker: the same generation is listed again and the read goes on where
+// it was; a marker that names another generation, or none, means the file
+// was replaced or removed meanwhile (store.ErrNotExist). A missing
+// segment, one whose size or CRC differs from what its writer stored, or
+// a sealed generation whose objects do not add up to its seal, is
 // store.ErrCorrupt.
 func (s *Store) Open(ctx context.Context, name string) (io.ReadCloser, error) {
 	if err := s.begin(ctx, fmt.Sprintf("open %q", name), false, name); err != nil {
 		return nil, err
 	}
-	o, err := s.getMarker(ctx, name)
+	o, c, err := s.openCover(ctx, name)
 	if err != nil {
 		return nil, fmt.Errorf("s3store: open %q: %w", name, err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	r := &reader{s: s, ctx: ctx, cancel: cancel, name: name, gen: o.m.Gen}
+	r.start(c, 0)
+	return r, nil
+}
+
+// openCover reads name's marker and lists its generation.
+func (s *Store) openCover(ctx context.Context, name string) (markerObj, cover, error) {
+	o, err := s.getMarker(ctx, name)
+	if err != nil {
+		return o, cover{}, err
 	}
 	if o.present() && name == store.Backup {
 		// A superseded Backup does not exist, as List says.
 		gone, err := s.backupSuperseded(ctx, o)
 		if err != nil {
-			return nil, fmt.Errorf("s3store: open %q: %w", name, err)
+			return o, cover{}, err
 		}
 		if gone {
 			o = markerObj{}
 		}
 	}
 	if !o.present() {
-		return nil, fmt.Errorf("s3store: open %q: %w", name, store.ErrNotExist)
+		return o, cover{}, store.ErrNotExist
 	}
-	segs, _, err := s.listSegments(ctx, o.m.Gen, 0)
-	if err != nil {
-		return nil, fmt.Errorf("s3store: open %q: %w", name, err)
+	s.noteMarker(o)
+	c, err := s.listCover(ctx, o.m.Gen)
+	if err == nil {
+		c, err = c.check(o.m.Gen, o.m)
 	}
-	return s.newReader(ctx, name, o.m.Gen, segs), nil
+	return o, c, err
 }
 
-// fetched is one downloaded segment, or why it could not be.
+// maxRelists bounds how often one read goes back to the marker after
+// objects disappeared under it.
+const maxRelists = 5
+
+// errMissing: an object of the cover is gone.
+var errMissing = errors.New("object missing")
+
+// fetched is one downloaded object, or why it could not be.
 type fetched struct {
 	data []byte
 	err  error
 	slot bool // it held a download slot, to be given back
 }
 
-// reader hands out segments in order while a window of the next ones
-// downloads. Memory is bounded by Concurrency segments.
+// reader hands out a generation's bytes in order while the next objects
+// download. Memory is bounded by Concurrency objects.
 type reader struct {
-	name   string
+	s      *Store
+	ctx    context.Context
 	cancel context.CancelFunc
-	done   chan struct{}  // closed when the dispatcher has returned
-	slots  chan struct{}  // one token per segment downloading or waiting to be read
-	result []chan fetched // one per segment, buffered
-	next   int            // the segment being read
-	cur    []byte         // unread bytes of it
-	err    error          // sticky error
-	wg     sync.WaitGroup // downloads
+	name   string
+	gen    string
+	off    int64  // bytes handed out
+	cur    []byte // unread bytes of the current object
+	err    error  // sticky error
+	relist int
+	run    *fetchRun
 	closeO sync.Once
 }
 
-func (s *Store) newReader(ctx context.Context, name, gen string, segs []segment) *reader {
-	ctx, cancel := context.WithCancel(ctx)
-	r := &reader{
-		name:   name,
+// fetchRun downloads the objects of a cover from one of them on, in
+// order, Concurrency at a time.
+type fetchRun struct {
+	cancel context.CancelFunc
+	done   chan struct{}  // closed when the dispatcher has returned
+	slots  chan struct{}  // one token per object downloading or waiting to be read
+	result []chan fetched // one per object, buffered
+	next   int
+	skip   int64 // bytes of the first object already handed out
+	wg     sync.WaitGroup
+}
+
+// start begins downloading c's objects from the one holding byte off.
+func (r *reader) start(c cover, off int64) {
+	from, skip := len(c.pieces), int64(0)
+	var at int64
+	for i, p := range c.pieces {
+		if off < at+p.size {
+			from, skip = i, off-at
+			break
+		}
+		at += p.size
+	}
+	pieces := c.pieces[from:]
+	ctx, cancel := context.WithCancel(r.ctx)
+	run := &fetchRun{
 		cancel: cancel,
 		done:   make(chan struct{}),
-		slots:  make(chan struct{}, s.opts.Concurrency),
-		result: make([]chan fetched, len(segs)),
+		slots:  make(chan struct{}, r.s.opts.Concurrency),
+		result: make([]chan fetched, len(pieces)),
+		skip:   skip,
 	}
-	for i := range r.result {
-		r.result[i] = make(chan fetched, 1)
+	for i := range run.result {
+		run.result[i] = make(chan fetched, 1)
 	}
 	go func() {
-		defer close(r.done)
-		for i, sg := range segs {
+		defer close(run.done)
+		for i, p := range pieces {
 			select {
-			case r.slots <- struct{}{}:
+			case run.slots <- struct{}{}:
 			case <-ctx.Done():
 				// Whatever was not started fails, so Read never waits for it.
-				for _, ch := range r.result[i:] {
+				for _, ch := range run.result[i:] {
 					ch <- fetched{err: ctx.Err()}
 				}
 				return
 			}
-			r.wg.Add(1)
+			run.wg.Add(1)
 			go func() {
-				defer r.wg.Done()
-				data, err := s.fetchSegment(ctx, gen, sg)
-				r.result[i] <- fetched{data: data, err: err, slot: true}
+				defer run.wg.Done()
+				data, err := r.s.fetchPiece(ctx, r.gen, p)
+				run.result[i] <- fetched{data: data, err: err, slot: true}
 			}()
 		}
 	}()
-	return r
+	r.run = run
+}
+
+// stop ends the current run and waits for its downloads.
+func (run *fetchRun) stop() {
+	run.cancel()
+	<-run.done
+	run.wg.Wait()
 }
 
 func (r *reader) Read(p []byte) (int, error) {
@@ -106,32 +163,63 @@ func (r *reader) Read(p []byte) (int, error) {
 		if r.err != nil {
 			return 0, r.err
 		}
-		if r.next == len(r.result) {
+		run := r.run
+		if run.next == len(run.result) {
 			r.err = io.EOF
 			continue
 		}
-		f := <-r.result[r.next]
+		f := <-run.result[run.next]
 		if f.slot {
-			<-r.slots
+			<-run.slots
 		}
-		r.next++
-		if f.err != nil {
+		run.next++
+		switch {
+		case errors.Is(f.err, errMissing):
+			if err := r.resume(f.err); err != nil {
+				r.err = fmt.Errorf("s3store: read %q: %w", r.name, err)
+			}
+			continue
+		case f.err != nil:
 			r.err = fmt.Errorf("s3store: read %q: %w", r.name, f.err)
 			continue
 		}
 		r.cur = f.data
+		if run.skip > 0 {
+			r.cur, run.skip = r.cur[min(run.skip, int64(len(r.cur))):], 0
+		}
 	}
 	n := copy(p, r.cur)
 	r.cur = r.cur[n:]
+	r.off += int64(n)
 	return n, nil
+}
+
+// resume goes back to the marker after an object disappeared: the same
+// generation is listed again and the read goes on at the same byte.
+func (r *reader) resume(missing error) error {
+	r.run.stop()
+	if r.relist++; r.relist > maxRelists {
+		return fmt.Errorf("%w: %w", missing, store.ErrCorrupt)
+	}
+	o, c, err := r.s.openCover(r.ctx, r.name)
+	switch {
+	case errors.Is(err, store.ErrNotExist) || (err == nil && o.m.Gen != r.gen):
+		return fmt.Errorf("the file was removed or replaced while it was read (%w): %w", missing, store.ErrNotExist)
+	case err != nil:
+		return err
+	case c.size < r.off:
+		return fmt.Errorf("%w, and generation %s now holds %d bytes, %d were read: %w", missing, r.gen, c.size, r.off, store.ErrCorrupt)
+	}
+	r.s.log.Debug("s3store: an object disappeared while read; listed again", "file", r.name, "generation", r.gen, "offset", r.off)
+	r.start(c, r.off)
+	return nil
 }
 
 // Close stops the downloads and waits for them.
 func (r *reader) Close() error {
 	r.closeO.Do(func() {
 		r.cancel()
-		<-r.done
-		r.wg.Wait()
+		r.run.stop()
 		if r.err == nil {
 			r.err = fmt.Errorf("s3store: read %q: %w", r.name, store.ErrClosed)
 		}
@@ -139,10 +227,10 @@ func (r *reader) Close() error {
 	return nil
 }
 
-// fetchSegment downloads one segment and checks it against its listing
-// and the CRC its writer stored.
-func (s *Store) fetchSegment(ctx context.Context, gen string, sg segment) ([]byte, error) {
-	key := s.segKey(gen, sg.seq)
+// fetchPiece downloads one object and checks it against its listing and
+// the CRC its writer stored. A missing object is errMissing.
+func (s *Store) fetchPiece(ctx context.Context, gen string, p piece) ([]byte, error) {
+	key := s.pieceKey(gen, p)
 	var data []byte
 	err := s.do(ctx, "get segment", func(ctx context.Context) error {
 		out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: &s.opts.Bucket, Key: &key})
@@ -150,12 +238,12 @@ func (s *Store) fetchSegment(ctx context.Context, gen string, sg segment) ([]byt
 			return err
 		}
 		defer out.Body.Close()
-		data, err = io.ReadAll(io.LimitReader(out.Body, sg.size+1))
+		data, err = io.ReadAll(io.LimitReader(out.Body, p.size+1))
 		if err != nil {
 			return err
 		}
-		if int64(len(data)) != sg.size {
-			return fmt.Errorf("segment %s has %d bytes, listed with %d: %w", key, len(data), sg.size, store.ErrCorrupt)
+		if int64(len(data)) != p.size {
+			return fmt.Errorf("segment %s has %d bytes, listed with %d: %w", key, len(data), p.size, store.ErrCorrupt)
 		}
 		if want := metaGet(out.Metadata, metaCRC); want != "" && want != crcHex(data) {
 			return fmt.Errorf("segment %s fails its CRC: %w", key, store.ErrCorrupt)
@@ -163,7 +251,7 @@ func (s *Store) fetchSegment(ctx context.Context, gen string, sg segment) ([]byt
 		return nil
 	})
 	if isNotFound(err) {
-		return nil, fmt.Errorf("segment %s disappeared: %w", key, store.ErrCorrupt)
+		return nil, fmt.Errorf("segment %s disappeared: %w", key, errMissing)
 	}
 	return data, err
 }

@@ -22,6 +22,7 @@ type Store struct {
 	key    string
 	log    *slog.Logger
 	retry  uploader.Retry
+	reqs   requestCounts // every request made through client
 
 	// op serialises the calls that change markers (Lock, Create, Rename,
 	// Remove), so that files and garbage collection see one history.
@@ -36,6 +37,7 @@ type Store struct {
 	writerID string           // set by Lock
 	epoch    uint64           // set by Lock: the writer epoch it took
 	files    map[string]*file // present files as this writer last wrote or read them
+	seals    map[string]seal  // complete generations, by id
 	fenced   error            // set once another writer took over
 }
 
@@ -46,8 +48,9 @@ func (s *Store) meta() map[string]string {
 
 // file is what the lock holder knows of one name.
 type file struct {
-	gen  string // "" for an absent Journal or Backup
-	etag string // ETag of the marker; only kept for Journal and Backup
+	gen     string // "" for an absent Journal or Backup
+	etag    string // ETag of the marker
+	retired string // the retired generation its marker names
 }
 
 var _ store.Store = (*Store)(nil)
@@ -60,18 +63,17 @@ func New(client Client, opts Options) *Store {
 	if err == nil && client == nil {
 		err = errors.New("s3store: Client is nil")
 	}
-	var c Client
-	if client != nil {
-		c = oneAttempt{client}
-	}
-	return &Store{
-		client: c,
+	s := &Store{
 		opts:   opts,
 		cfgErr: err,
 		key:    opts.Key,
 		log:    opts.Logger.With("bucket", opts.Bucket, "key", opts.Key),
 		retry:  opts.Retry,
 	}
+	if client != nil {
+		s.client = counted{oneAttempt{client}, &s.reqs}
+	}
+	return s
 }
 
 // usable returns the error that stops any call: configuration, Close,

@@ -24,6 +24,7 @@ const (
 	paramSleep       = "sleep"        // Options.SleepTime: a Go duration, "500ms"
 	paramBuffer      = "buffer"       // Options.MaxBuffer: bytes, "67108864" or "64MiB"
 	paramConcurrency = "concurrency"  // Options.Concurrency
+	paramInflight    = "inflight"     // Options.MaxInflight
 	paramAttempts    = "attempts"     // Options.Retry.Attempts
 	paramTimeout     = "timeout"      // Options.Retry.Timeout: a Go duration
 	paramFailAfter   = "failafter"    // Options.FailAfter: a Go duration
@@ -32,7 +33,7 @@ const (
 
 var urlParams = []string{
 	paramRegion, paramEndpoint, paramProfile, paramPathStyle,
-	paramSleep, paramBuffer, paramConcurrency, paramAttempts, paramTimeout,
+	paramSleep, paramBuffer, paramConcurrency, paramInflight, paramAttempts, paramTimeout,
 	paramFailAfter, paramClose,
 }
 
@@ -50,6 +51,7 @@ var urlParams = []string{
 //	sleep=500ms               Options.SleepTime
 //	buffer=64MiB              Options.MaxBuffer (bytes; KiB, MiB, GiB allowed)
 //	concurrency=8             Options.Concurrency
+//	inflight=4                Options.MaxInflight
 //	attempts=8                Options.Retry.Attempts
 //	timeout=1m                Options.Retry.Timeout
 //	failafter=20s             Options.FailAfter
@@ -116,6 +118,9 @@ func ParseURL(u *url.URL) (Options, ClientOptions, error) {
 		}
 	}
 	if opts.Concurrency, err = countParam(q, paramConcurrency); err != nil {
+		return opts, copts, err
+	}
+	if opts.MaxInflight, err = countParam(q, paramInflight); err != nil {
 		return opts, copts, err
 	}
 	if opts.Retry.Attempts, err = countParam(q, paramAttempts); err != nil {

@@ -14,8 +14,12 @@ import (
 // one new segment object, so what is stored grows with the bytes written,
 // never with their square.
 type writer struct {
+	s            *Store
+	depth        int    // Syncs worth having in flight (store.Pipeline)
 	name         string // the name it was created with, for messages
+	gen          string
 	up           *uploader.Uploader
+	compact      *compactor // nil: compaction off
 	closeTimeout time.Duration
 
 	mu     sync.Mutex
@@ -28,6 +32,7 @@ var (
 	_ store.Throttle = (*writer)(nil)
 	_ store.Backlog  = (*writer)(nil)
 	_ store.Failer   = (*writer)(nil)
+	_ store.Pipeline = (*writer)(nil)
 )
 
 func (s *Store) newWriter(name, gen string) *writer {
@@ -35,15 +40,27 @@ func (s *Store) newWriter(name, gen string) *writer {
 	put := func(ctx context.Context, seq uint64, data []byte) error {
 		return s.putSegment(ctx, id, meta, gen, seq, data)
 	}
+	var cp *compactor
+	var onCommit uploader.CommitFunc
+	if s.opts.MergeFanIn > 1 {
+		cp = newCompactor(s, gen, id, meta)
+		onCommit = cp.commit
+	}
 	return &writer{
+		s:            s,
+		compact:      cp,
+		depth:        pipelineDepth(s.opts.MaxInflight),
 		name:         name,
+		gen:          gen,
 		closeTimeout: s.opts.CloseTimeout,
 		up: uploader.New(put, uploader.Options{
-			SleepTime: s.opts.SleepTime,
-			MaxBuffer: s.opts.MaxBuffer,
-			FailAfter: s.opts.FailAfter,
-			Retry:     s.opts.Retry,
-			Logger:    s.log.With("file", name, "generation", gen),
+			SleepTime:   s.opts.SleepTime,
+			MaxBuffer:   s.opts.MaxBuffer,
+			MaxInflight: s.opts.MaxInflight,
+			FailAfter:   s.opts.FailAfter,
+			Retry:       s.opts.Retry,
+			OnCommit:    onCommit,
+			Logger:      s.log.With("file", name, "generation", gen),
 		}),
 	}
 }
@@ -106,10 +123,17 @@ func (w *writer) Close() error {
 	w.closed = true
 	ctx, cancel := context.WithTimeout(context.Background(), w.closeTimeout)
 	defer cancel()
-	if err := w.up.CloseContext(ctx); err != nil {
-		w.err = fmt.Errorf("s3store: close %q: %w", w.name, err)
+	err := w.up.CloseContext(ctx)
+	if w.compact != nil {
+		w.compact.close(ctx)
 	}
-	return w.err
+	if err != nil {
+		w.err = fmt.Errorf("s3store: close %q: %w", w.name, err)
+		return w.err
+	}
+	st := w.up.Stats()
+	w.s.sealClosed(ctx, w.gen, seal{length: int64(st.Bytes), segments: st.Segments})
+	return nil
 }
 
 func (w *writer) isClosed() bool {
@@ -127,3 +151,22 @@ func (w *writer) Backlog() (int64, time.Time) {
 
 // Stats returns what the writer's uploader did; see uploader.Stats.
 func (w *writer) Stats() uploader.Stats { return w.up.Stats() }
+
+// pipelineDepth is PipelineDepth for maxInflight uploads in flight. With
+// one, the prevalent system's own group commit (one Sync at a time, each
+// gathering the callers that arrived during the previous one) is the
+// strict group commit MaxInflight 1 promises.
+func pipelineDepth(maxInflight int) int {
+	if maxInflight <= 1 {
+		return 1
+	}
+	return 4*maxInflight + 1
+}
+
+// PipelineDepth says how many Syncs are worth having in flight at once
+// (store.Pipeline): several per upload in flight, so that the events of
+// callers arriving while the uploads are busy reach the uploader's buffer
+// at once, and leave with the next upload that starts, instead of
+// waiting in the prevalent system for an earlier Sync to return. The
+// uploader, not the number of Syncs, decides how many PUTs are made.
+func (w *writer) PipelineDepth() int { return w.depth }

@@ -147,3 +147,14 @@ type Tailer interface {
 	// otherwise: about what one check costs the store and its bill.
 	PollInterval() time.Duration
 }
+
+// Pipeline is an optional interface of a Writer whose Sync may be called
+// again, with more Writes in between, while earlier Syncs still wait
+// (S3, whose uploads overlap). Each Sync makes durable everything written
+// before it, and a Sync that returns nil means every earlier one would.
+// PipelineDepth says how many Syncs are worth having in flight at once;
+// the prevalent system then writes a Durable batch while the syncs of
+// earlier ones are in flight, and acknowledges the batches in order.
+type Pipeline interface {
+	PipelineDepth() int
+}

@@ -8,8 +8,15 @@
 // Every upload takes all the bytes appended since the previous one, so a
 // segment always ends at the end of an Append: a segment never holds part
 // of an append. Segments are numbered from 1 (Options.FirstSeq) with no
-// gaps, and only one is in flight at a time, so segment n+1 is stored only
-// after segment n.
+// gaps. By default one is in flight at a time, so segment n+1 is stored
+// only after segment n. With Options.MaxInflight above one, uploads
+// overlap as a pipeline: a segment may be stored before the one ahead of
+// it, but the uploader commits them in order (Sync returns, and Backlog
+// counts bytes as stored, once their segment and every earlier one are
+// stored), so what is acknowledged is always a prefix of what was
+// appended, and segments stored after a missing one are a torn tail that
+// nothing acknowledged. Options.OnCommit hears of each committed segment
+// in order.
 //
 // # When bytes are uploaded
 //
@@ -20,8 +27,9 @@
 //   - on Close, which returns once everything is stored.
 //
 // Bytes appended while an upload is in flight go into the next segment,
-// which starts as soon as the previous one is stored when someone waits
-// for it: concurrent Sync callers share uploads (group commit).
+// which starts as soon as a slot is free when someone waits for it:
+// concurrent Sync callers share uploads (group commit). With several
+// slots, the uploads are spread over the time one takes.
 //
 // # Failures
 //

@@ -27,6 +27,14 @@ type fakeStore struct {
 	loseResponse bool
 	// gate, if set, blocks every attempt until a value is received.
 	gate chan struct{}
+	// hold, if set, blocks the attempts of one segment until its channel
+	// is closed.
+	hold map[uint64]chan struct{}
+	// outOfOrder accepts segment n before segment n-1, as a pipelined
+	// uploader stores them.
+	outOfOrder bool
+	// active counts attempts under way; maxActive is the most at once.
+	active, maxActive int
 }
 
 var errUnavailable = errors.New("503 service unavailable")
@@ -41,12 +49,22 @@ func newFakeStore() *fakeStore {
 
 func (f *fakeStore) put(ctx context.Context, seq uint64, data []byte) error {
 	f.mu.Lock()
-	gate := f.gate
+	gate, hold := f.gate, f.hold[seq]
 	f.started++
+	f.active++
+	f.maxActive = max(f.maxActive, f.active)
 	f.mu.Unlock()
-	if gate != nil {
+	defer func() {
+		f.mu.Lock()
+		f.active--
+		f.mu.Unlock()
+	}()
+	for _, ch := range []chan struct{}{gate, hold} {
+		if ch == nil {
+			continue
+		}
 		select {
-		case <-gate:
+		case <-ch:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -68,7 +86,7 @@ func (f *fakeStore) put(ctx context.Context, seq uint64, data []byte) error {
 		}
 		return nil
 	}
-	if prev := seq - 1; seq > 1 {
+	if prev := seq - 1; seq > 1 && !f.outOfOrder {
 		if _, ok := f.segs[prev]; !ok {
 			return fmt.Errorf("segment %d before %d", seq, prev)
 		}

@@ -6,93 +6,172 @@ import (
 	"time"
 )
 
-// run is the uploader's goroutine: it waits until the pending bytes are due,
-// takes all of them as the next segment, and stores it, retrying until it
-// succeeds. Bytes appended meanwhile form the segment after it.
+// run is the uploader's goroutine: it waits until the pending bytes are
+// due and a slot is free, takes all of them as the next segment, and
+// hands it to an upload goroutine, which retries until it is stored.
+// Bytes appended meanwhile form the segments after it. Once closing with
+// nothing left, or failed for good, it waits for the uploads still in
+// flight and returns.
 func (u *Uploader) run() {
-	defer close(u.exited)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	for {
 		u.mu.Lock()
-		if u.fatal != nil || (u.closing && len(u.pending) == 0) {
+		if u.fatal != nil || (u.closing && len(u.pending) == 0 && len(u.flight) == 0) {
+			failed := u.fatal != nil
+			u.mu.Unlock()
+			if failed {
+				u.abort() // nothing more will be acknowledged: end the attempts in flight
+			}
+			break
+		}
+		due, delay := u.due(time.Now())
+		if due {
+			u.startLocked()
+			u.mu.Unlock()
+			continue
+		}
+		var fire <-chan time.Time
+		if delay > 0 {
+			timer.Reset(delay)
+			fire = timer.C
+		}
+		u.mu.Unlock()
+		select {
+		case <-u.kick:
+		case <-fire:
+		}
+		timer.Stop()
+	}
+	u.flying.Wait()
+	u.mu.Lock()
+	u.wake()
+	u.mu.Unlock()
+	close(u.exited)
+}
+
+// due reports whether the pending bytes should start their upload now,
+// and if not, how long until they should (0: until something changes).
+// Called with mu held.
+func (u *Uploader) due(now time.Time) (bool, time.Duration) {
+	if len(u.pending) == 0 || len(u.flight) >= u.maxInflight {
+		return false, 0 // an Append or a finished upload kicks the loop
+	}
+	full := len(u.pending) >= u.flushSize
+	if !u.closing && !full && u.syncTarget <= u.cut {
+		if left := u.pendingSince.Add(u.sleep).Sub(now); left > 0 {
+			return false, left
+		}
+	}
+	// Pacing: uploads started together would also end together, and the
+	// callers they acknowledge would come back together to one upload.
+	if len(u.flight) > 0 && !u.closing && !full {
+		if left := u.lastStart.Add(u.putTime / time.Duration(u.maxInflight)).Sub(now); left > 0 {
+			return false, left
+		}
+	}
+	return true, 0
+}
+
+// startLocked makes the pending bytes the next segment and starts its
+// upload. Called with mu held.
+func (u *Uploader) startLocked() {
+	f := &flight{seq: u.seq, data: u.pending, apps: u.pendingApp, oldest: u.pendingSince}
+	u.pending, u.pendingApp = nil, 0
+	u.cut += uint64(len(f.data))
+	u.seq++
+	if len(u.flight) > 0 {
+		u.stats.Overlapped++
+	}
+	u.flight = append(u.flight, f)
+	u.lastStart = time.Now()
+	u.flying.Add(1)
+	go u.fly(f)
+}
+
+// fly uploads one segment and commits every stored segment that no
+// missing one precedes.
+func (u *Uploader) fly(f *flight) {
+	defer u.flying.Done()
+	err := u.upload(f)
+	u.mu.Lock()
+	if err != nil {
+		if u.fatal == nil {
+			u.fatal = err
+		}
+		u.wake()
+		u.mu.Unlock()
+		u.log.Error("uploader: stopped: the data not yet stored is lost unless a retry of the caller's stores it again", "segment", f.seq, "err", err)
+		return
+	}
+	f.stored = true
+	n := 0
+	for n < len(u.flight) && u.flight[n].stored {
+		g := u.flight[n]
+		u.stored += uint64(len(g.data))
+		u.storedApp += g.apps
+		u.stats.Segments++
+		u.stats.Bytes += uint64(len(g.data))
+		n++
+	}
+	done := u.flight[:n:n]
+	u.flight = u.flight[n:]
+	if u.onCommit != nil {
+		u.committed = append(u.committed, done...)
+	} else {
+		u.recycleLocked(done)
+	}
+	notify := u.onCommit != nil && n > 0
+	if !notify {
+		u.wake()
+	}
+	u.mu.Unlock()
+	if notify {
+		u.notify()
+	}
+}
+
+// notify gives the committed segments to OnCommit in order, then wakes
+// the waiters: a Sync returns only once OnCommit has seen its bytes.
+func (u *Uploader) notify() {
+	u.notifyMu.Lock()
+	defer u.notifyMu.Unlock()
+	for {
+		u.mu.Lock()
+		q := u.committed
+		u.committed = nil
+		if len(q) == 0 {
 			u.wake()
 			u.mu.Unlock()
 			return
 		}
-		due, delay := u.due(time.Now())
-		if !due {
-			var fire <-chan time.Time
-			if delay > 0 {
-				timer.Reset(delay)
-				fire = timer.C
-			}
-			u.mu.Unlock()
-			select {
-			case <-u.kick:
-			case <-fire:
-			}
-			timer.Stop()
-			continue
-		}
-		data, seq, oldest := u.pending, u.seq, u.pendingSince
-		u.pending = nil
-		u.inflight, u.inflightAt = len(data), u.pendingSince
-		u.inflightApp, u.pendingApp = u.pendingApp, 0
 		u.mu.Unlock()
-
-		if err := u.upload(seq, data, oldest); err != nil {
-			u.mu.Lock()
-			if u.fatal == nil {
-				u.fatal = err
-			}
-			u.inflight = 0
-			u.pending = append(data, u.pending...)
-			u.pendingApp += u.inflightApp
-			u.wake()
-			u.mu.Unlock()
-			u.log.Error("uploader: stopped: the data not yet stored is lost unless a retry of the caller's stores it again", "segment", seq, "err", err)
-			continue
+		for _, f := range q {
+			u.onCommit(f.seq, f.data)
 		}
 		u.mu.Lock()
-		u.stored += uint64(len(data))
-		u.storedApp += u.inflightApp
-		u.inflight = 0
-		u.seq++
-		u.failures, u.lastErr = 0, nil
-		u.stats.Segments++
-		u.stats.Bytes += uint64(len(data))
-		if cap(data) <= 2*u.flushSize {
-			u.spare = data[:0]
-		}
-		u.wake()
+		u.recycleLocked(q)
 		u.mu.Unlock()
 	}
 }
 
-// due reports whether the pending bytes should be uploaded now, and if
-// not, how long until they should (0: nothing pending). Called with mu held.
-func (u *Uploader) due(now time.Time) (bool, time.Duration) {
-	if len(u.pending) == 0 {
-		return false, 0
+// recycleLocked keeps one stored segment's buffer for the pending bytes,
+// if it is not too large. Called with mu held.
+func (u *Uploader) recycleLocked(done []*flight) {
+	for _, f := range done {
+		if u.spare == nil && cap(f.data) <= 2*u.flushSize {
+			u.spare = f.data[:0]
+		}
+		f.data = nil
 	}
-	if u.closing || u.syncTarget > u.stored || len(u.pending) >= u.flushSize {
-		return true, 0
-	}
-	left := u.pendingSince.Add(u.sleep).Sub(now)
-	if left <= 0 {
-		return true, 0
-	}
-	return false, left
 }
 
 // upload stores one segment, retrying with backoff. It returns nil once
 // stored, or the error that ends the uploader: a permanent one, any
-// failure once the oldest byte (appended at oldest) is FailAfter old, any
-// failure after Retry.Attempts in a row while closing, or CloseContext's
-// deadline.
-func (u *Uploader) upload(seq uint64, data []byte, oldest time.Time) error {
-	giveUp := oldest.Add(u.failAfter)
+// failure once the segment's oldest byte is FailAfter old, any failure
+// after Retry.Attempts in a row while closing, or CloseContext's deadline.
+func (u *Uploader) upload(f *flight) error {
+	giveUp := f.oldest.Add(u.failAfter)
 	for {
 		start := time.Now()
 		// An attempt may not outlast the give-up time by more than
@@ -101,37 +180,42 @@ func (u *Uploader) upload(seq uint64, data []byte, oldest time.Time) error {
 		// still gets FailAfter whatever the age of its bytes.
 		timeout := min(u.retry.Timeout, max(time.Until(giveUp), u.failAfter))
 		ctx, cancel := context.WithTimeout(u.base, timeout)
-		err := u.put(ctx, seq, data)
+		err := u.put(ctx, f.seq, f.data)
 		cancel()
 		took := time.Since(start)
 		if err == nil {
 			u.mu.Lock()
 			u.stats.PutTime += took
+			if u.putTime == 0 {
+				u.putTime = took
+			} else {
+				u.putTime += (took - u.putTime) / 8
+			}
 			u.mu.Unlock()
-			u.log.Debug("uploader: stored", "segment", seq, "bytes", len(data), "took", took)
+			u.log.Debug("uploader: stored", "segment", f.seq, "bytes", len(f.data), "took", took)
 			return nil
 		}
 
 		u.mu.Lock()
 		u.stats.Failures++
-		u.failures++
-		u.lastErr = err
-		failures, closing := u.failures, u.closing
+		f.failures++
+		f.lastErr = err
+		failures, closing := f.failures, u.closing
 		u.wake()
 		u.mu.Unlock()
 		switch {
 		case u.base.Err() != nil:
-			return fmt.Errorf("uploader: closing: segment %d abandoned: %w", seq, err)
+			return fmt.Errorf("uploader: closing: segment %d abandoned: %w", f.seq, err)
 		case IsPermanent(err):
-			return fmt.Errorf("uploader: segment %d: %w", seq, err)
+			return fmt.Errorf("uploader: segment %d: %w", f.seq, err)
 		case closing && failures >= u.retry.Attempts:
-			return fmt.Errorf("uploader: closing: segment %d failed %d times: %w", seq, failures, err)
+			return fmt.Errorf("uploader: closing: segment %d failed %d times: %w", f.seq, failures, err)
 		case !time.Now().Before(giveUp):
 			return fmt.Errorf("uploader: segment %d still failing after %d attempts, its oldest byte %v old (FailAfter %v): %w",
-				seq, failures, time.Since(oldest).Round(time.Millisecond), u.failAfter, err)
+				f.seq, failures, time.Since(f.oldest).Round(time.Millisecond), u.failAfter, err)
 		}
 		pause := min(u.retry.Backoff(failures), max(time.Until(giveUp), 0))
-		u.log.Warn("uploader: upload failed, will retry", "segment", seq, "bytes", len(data),
+		u.log.Warn("uploader: upload failed, will retry", "segment", f.seq, "bytes", len(f.data),
 			"failures", failures, "retry_in", pause, "err", err)
 		u.sleepOrClose(pause)
 	}

@@ -11,6 +11,7 @@ import (
 // Targets of the S3 scale issue, judged at every added latency but zero.
 const (
 	s3ProbeTarget      = 1.6 // Durable at 16 and 64 callers against the ideal probe
+	s3PutsTarget       = 2.0 // PUTs per event against those measured before the work
 	s3ColdRequests2k   = 100 // requests of a cold start after up to 2,000 uploads
 	s3ColdTime2k       = 2 * time.Second
 	s3ColdRequests10k  = 150 // after up to 10,000 uploads
@@ -50,6 +51,7 @@ func s3LatencyTables(b *strings.Builder, r *suite.Results) {
 				dur(p.Durable.P50), dur(p.Durable.P99))
 		}
 	}
+	s3InflightTable(b, s)
 	b.WriteString("\nBuffered loss window (time from `Handle` to stored):\n\n")
 	b.WriteString("| Added latency | SleepTime | Events sampled | Mean | Median | p99 | Max |\n|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, run := range s.Runs {
@@ -78,6 +80,30 @@ func s3LatencyTables(b *strings.Builder, r *suite.Results) {
 	}
 }
 
+// s3InflightTable compares the default MaxInflight with the others
+// measured in the same rounds (1: one upload in flight, as before
+// pipelining).
+func s3InflightTable(b *strings.Builder, s *suite.S3LatencyResults) {
+	header := false
+	for _, run := range s.Runs {
+		for _, p := range run.Points {
+			for _, o := range p.Others {
+				if !header {
+					b.WriteString("\nDurable with other `s3store.Options.MaxInflight` values, measured in the same rounds (1 is one upload in flight):\n\n")
+					b.WriteString("| Added latency | Callers | MaxInflight | Durable | × default's | PUTs per event | Default's PUTs per event |\n|--:|--:|--:|--:|--:|--:|--:|\n")
+					header = true
+				}
+				fmt.Fprintf(b, "| %s | %d | %d | %s | %s | %.3f | %.3f |\n", latency(run.Latency), p.Callers, o.Inflight,
+					rate(o.Durable.Throughput), ratio(o.Durable.Throughput, p.Durable.Throughput), o.PutsPerEvent, p.PutsPerEvent)
+			}
+		}
+	}
+}
+
+// s3TodayPuts are the PUTs per event of Durable through the 30 ms proxy
+// measured before the S3 scale work, by callers: the base of its target.
+var s3TodayPuts = map[int]float64{16: 0.11, 64: 0.03}
+
 // s3LatencyTargets judges the issue's targets at every added latency.
 func s3LatencyTargets(s *suite.S3LatencyResults) []target {
 	var t []target
@@ -93,6 +119,21 @@ func s3LatencyTargets(s *suite.S3LatencyResults) []target {
 			x := p.Durable.Throughput / p.Probe.Throughput
 			t = append(t, target{What: fmt.Sprintf("%s, Durable, %d callers: ≥ %.1f× the ideal probe", l, p.Callers, s3ProbeTarget),
 				Model: judge(fmt.Sprintf("%.2f× (%s vs %s)", x, rate(p.Durable.Throughput), rate(p.Probe.Throughput)), x >= s3ProbeTarget, true)})
+		}
+		for _, p := range run.Points {
+			if p.Callers == 1 {
+				if p.Probe.Throughput > 0 {
+					t = append(t, target{What: l + ", Durable, 1 caller: no worse than one upload in flight (the probe)",
+						Model: judge(fmt.Sprintf("%s vs %s", rate(p.Durable.Throughput), rate(p.Probe.Throughput)), p.Durable.Throughput >= 0.95*p.Probe.Throughput, true)})
+				}
+				continue
+			}
+			today, ok := s3TodayPuts[p.Callers]
+			if !ok || p.Events == 0 {
+				continue
+			}
+			t = append(t, target{What: fmt.Sprintf("%s, Durable, %d callers: PUTs per event ≤ %.0f× the %.2f measured before this work", l, p.Callers, s3PutsTarget, today),
+				Model: judge(fmt.Sprintf("%.3f (%.2f×)", p.PutsPerEvent, p.PutsPerEvent/today), p.PutsPerEvent <= s3PutsTarget*today, true)})
 		}
 		for _, c := range run.Cold {
 			n := c.Requests.Requests() + c.After.Requests()

@@ -3,15 +3,10 @@ package suite
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"slices"
-	"sync/atomic"
 	"time"
 
-	"github.com/prevayler-go/prevayler/bench/bank"
-	"github.com/prevayler-go/prevayler/bench/harness"
 	"github.com/prevayler-go/prevayler/bench/latproxy"
-	"github.com/prevayler-go/prevayler/examples/bank/model"
 	"github.com/prevayler-go/prevayler/s3store"
 )
 
@@ -54,6 +49,10 @@ type S3LatencyOptions struct {
 	// SleepTime of the Buffered journal of the loss window; 0: s3store's
 	// default, as a user gets it.
 	SleepTime time.Duration
+	// CompareInflight are other values of s3store.Options.MaxInflight
+	// measured beside the default in the same rounds, to show what the
+	// default buys (the default is one upload in flight).
+	CompareInflight []int
 }
 
 func (o S3LatencyOptions) withDefaults() S3LatencyOptions {
@@ -106,6 +105,20 @@ type S3LatencyPoint struct {
 	Events            int64 // transfers acknowledged over the same windows
 	PutsPerEvent      float64
 	ProbePutsPerEvent float64
+	// Inflight is the store's MaxInflight of Durable; Others the same
+	// transfers with the other MaxInflight values of CompareInflight.
+	Inflight int
+	Others   []S3InflightPoint
+}
+
+// S3InflightPoint is Durable with another MaxInflight, measured in the
+// same rounds.
+type S3InflightPoint struct {
+	Inflight     int
+	Durable      Point
+	Requests     latproxy.Counts
+	Events       int64
+	PutsPerEvent float64
 }
 
 // S3Loss is the Buffered loss window: for each sampled event, the time
@@ -121,7 +134,11 @@ type S3Loss struct {
 
 // S3Cold is a new Open of a journal after a number of uploads.
 type S3Cold struct {
-	Uploads int   // PUTs of the journal before it was opened again
+	// Uploads are the segments uploaded before the journal was opened
+	// again: one per Durable transfer, made one at a time. Puts are all
+	// the PUTs of that build, compaction's merges included.
+	Uploads int
+	Puts    int64
 	Events  int64 // Durable transfers those uploads hold
 	Build   time.Duration
 	// Open is the time of prevayler.Open; Requests the requests it made.
@@ -220,93 +237,14 @@ func (r *runner) s3Latency(ctx context.Context) error {
 	return nil
 }
 
-// durable measures Durable transfers and the ideal probe at every
-// concurrency, taking turns in Rounds windows so that a slow moment of
-// the machine falls on both.
-func (run *s3lat) durable(ctx context.Context, name string, lr *S3LatencyRun) error {
-	var callers []int
-	for _, c := range run.runner.o.Callers {
-		if run.runner.o.selected(fmt.Sprintf("%s/durable/%d", name, c)) {
-			callers = append(callers, c)
-		}
-	}
-	if len(callers) == 0 {
-		return nil
-	}
-	o := run.runner.o
-	st := run.store(name + "/durable")
-	b, err := bank.OpenPrevaylerOn(ctx, st, true, model.Handle, model.New(o.Accounts, o.Initial))
-	if err != nil {
-		return err
-	}
-	defer b.Close()
-	var events atomic.Int64
-	inner := transferOp(b, o.Accounts, DefaultMaxAmount)
-	op := func(ctx context.Context, caller int, rng *rand.Rand) error {
-		err := inner(ctx, caller, rng)
-		if err == nil {
-			events.Add(1)
-		}
-		return err
-	}
-	window := o.Duration / time.Duration(o.Rounds)
-	for _, c := range callers {
-		pt := S3LatencyPoint{Callers: c, Limit: float64(c) / lr.RoundTrip.Seconds()}
-		probe := run.newProbe(fmt.Sprintf("%s/probe-%d/", name, c))
-		var mine, ideal harness.Result
-		var probeRecords, probePuts int64
-		for round := 0; round < o.Rounds; round++ {
-			warmup := o.Warmup
-			if round > 0 {
-				warmup /= 2
-			}
-			loop := harness.Loop{Callers: c, Warmup: warmup, Duration: window, Seed: uint64(c*o.Rounds + round)}
-			before, ev := run.proxy.Counts(), events.Load()
-			stop := run.profile(fmt.Sprintf("%s/durable/%d/round-%d", name, c, round))
-			res, err := loop.Run(ctx, op)
-			stop()
-			if err != nil {
-				probe.close()
-				return fmt.Errorf("%d callers: %w", c, err)
-			}
-			pt.Requests = addCounts(pt.Requests, run.proxy.Counts().Sub(before))
-			pt.Events += events.Load() - ev
-			mine.Merge(res)
-
-			before, recs := run.proxy.Counts(), probe.records.Load()
-			res, err = loop.Run(ctx, probe.op)
-			if err != nil {
-				probe.close()
-				return fmt.Errorf("probe, %d callers: %w", c, err)
-			}
-			probePuts += run.proxy.Counts().Sub(before).Put
-			probeRecords += probe.records.Load() - recs
-			ideal.Merge(res)
-		}
-		probe.close()
-		pt.Durable = pointOf("s3latency/"+latName(lr.Latency)+"/durable", bank.Prevayler, &mine)
-		pt.Probe = pointOf("s3latency/"+latName(lr.Latency)+"/probe", "ideal probe", &ideal)
-		if pt.Events > 0 {
-			pt.PutsPerEvent = float64(pt.Requests.Put) / float64(pt.Events)
-		}
-		if probeRecords > 0 {
-			pt.ProbePutsPerEvent = float64(probePuts) / float64(probeRecords)
-		}
-		lr.Points = append(lr.Points, pt)
-		run.log.Info("s3latency", "latency", lr.Latency, "callers", c, "per_s", int(pt.Durable.Throughput),
-			"probe_per_s", int(pt.Probe.Throughput), "limit_per_s", int(pt.Limit), "puts_per_event", fmt.Sprintf("%.3f", pt.PutsPerEvent))
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-	}
-	if total, err := b.Total(ctx); err != nil || total != int64(o.Accounts)*o.Initial {
-		return fmt.Errorf("balance total %d, %v", total, err)
-	}
-	return b.Close()
+func (run *s3lat) store(name string) *s3store.Store {
+	return run.storeWith(name, s3store.Options{})
 }
 
-func (run *s3lat) store(name string) *s3store.Store {
-	return s3store.New(run.client, s3store.Options{Bucket: run.bucket, Key: run.prefix + name + "/journal"})
+// storeWith is store with other options; Bucket and Key are set.
+func (run *s3lat) storeWith(name string, opts s3store.Options) *s3store.Store {
+	opts.Bucket, opts.Key = run.bucket, run.prefix+name+"/journal"
+	return s3store.New(run.client, opts)
 }
 
 func addCounts(a, b latproxy.Counts) latproxy.Counts {

@@ -21,7 +21,7 @@ const (
 )
 
 // cold writes a journal of n uploads with no added latency (one Durable
-// transfer at a time: one PUT each), closes it, then times a new Open of
+// transfer at a time: one segment each), closes it, then times a new Open of
 // it at the run's latency and counts its requests.
 func (run *s3lat) cold(ctx context.Context, name string, n int, lat time.Duration) (S3Cold, error) {
 	o := run.runner.o
@@ -39,13 +39,15 @@ func (run *s3lat) cold(ctx context.Context, name string, n int, lat time.Duratio
 	op := transferOp(b, o.Accounts, DefaultMaxAmount)
 	rng := rand.New(rand.NewPCG(uint64(n), 3))
 	puts0 := run.proxy.Counts().Put
-	for run.proxy.Counts().Put-puts0 < int64(n) {
+	// One caller, Durable: each transfer is one segment upload.
+	for res.Events < int64(n) {
 		if err := op(bctx, 0, rng); err != nil {
-			return res, fmt.Errorf("writing upload %d of %d (bounded by %v): %w", run.proxy.Counts().Put-puts0, n, run.lo.ColdBuild, err)
+			return res, fmt.Errorf("writing upload %d of %d (bounded by %v): %w", res.Events, n, run.lo.ColdBuild, err)
 		}
 		res.Events++
 	}
-	res.Uploads = int(run.proxy.Counts().Put - puts0)
+	res.Uploads = int(res.Events)
+	res.Puts = run.proxy.Counts().Put - puts0
 	if err := b.Close(); err != nil {
 		return res, err
 	}

@@ -59,6 +59,7 @@ func run() error {
 		s3Latency  = flag.String("s3latency", "", "run the S3-latency workload with these added latencies, e.g. 0,30ms; empty: not run")
 		s3Cold     = flag.String("s3cold", "1000", "uploads of the journals the S3-latency workload opens cold; add 10000 for the long case")
 		s3Loss     = flag.Duration("s3loss", suite.DefaultS3LossDuration, "how long the S3-latency workload samples the Buffered loss window")
+		s3Inflight = flag.String("s3inflight", "4", "other s3store MaxInflight values the S3-latency workload measures beside the default; empty: none")
 		from       = flag.String("from", "", "write the report from this results.json instead of running")
 		quiet      = flag.Bool("q", false, "no progress on stderr")
 	)
@@ -101,6 +102,11 @@ func run() error {
 		}
 		if lo.ColdUploads, err = ints(*s3Cold); err != nil {
 			return fmt.Errorf("-s3cold: %w", err)
+		}
+		if *s3Inflight != "" {
+			if lo.CompareInflight, err = ints(*s3Inflight); err != nil {
+				return fmt.Errorf("-s3inflight: %w", err)
+			}
 		}
 		o.S3Latency = lo
 	}

@@ -1,0 +1,80 @@
+package s3store_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prevayler-go/prevayler/internal/s3test"
+	"github.com/prevayler-go/prevayler/s3store"
+	"github.com/prevayler-go/prevayler/store"
+)
+
+// TestCompaction: a writer merges its segments into fewer, larger
+// objects as it goes, and every reader, then and later, reads the same
+// bytes in order; the segments merged are deleted.
+func TestCompaction(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		fanIn    int
+		segments int
+		want     int // objects left in the generation
+	}{
+		{"fan-in 4", 4, 40, 4},     // 2 of 16 segments, 2 of 4
+		{"fan-in 4, 21", 4, 21, 3}, // 16, 4, 1
+		{"off", -1, 10, 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			client, bucket, _ := s3test.Server(t)
+			ctx := t.Context()
+			key := s3test.Key(t, client, bucket)
+			o := options(bucket, key)
+			o.SleepTime = time.Hour
+			o.MergeFanIn = tc.fanIn
+			s := s3store.New(client, o)
+			defer s.Close()
+			if err := s.Lock(ctx); err != nil {
+				t.Fatal(err)
+			}
+			w, err := s.Create(ctx, store.Journal)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want strings.Builder
+			for i := range tc.segments {
+				rec := fmt.Sprintf("<%d>", i)
+				want.WriteString(rec)
+				if _, err := w.Write([]byte(rec)); err != nil {
+					t.Fatal(err)
+				}
+				if err := w.Sync(ctx); err != nil {
+					t.Fatal(err)
+				}
+				if got := mustRead(t, s, store.Journal); got != want.String() {
+					t.Fatalf("after %d segments the journal reads %q, want %q", i+1, got, want.String())
+				}
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			var objs int
+			for _, k := range objectKeys(t, client, bucket, key+".g/") {
+				if !strings.HasSuffix(k, "/") {
+					objs++
+				}
+			}
+			if objs != tc.want {
+				t.Errorf("%d objects in the generation, want %d", objs, tc.want)
+			}
+			later := s3store.New(client, o)
+			defer later.Close()
+			if err := later.Lock(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if got := mustRead(t, later, store.Journal); got != want.String() {
+				t.Errorf("the next writer reads %q, want %q", got, want.String())
+			}
+		})
+	}
+}

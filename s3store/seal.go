@@ -1,0 +1,89 @@
+package s3store
+
+import (
+	"context"
+	"errors"
+)
+
+// seal is what a sealed marker records of a complete generation: no
+// writer can extend it any more (its own closed, every earlier one
+// fenced by a tombstone), and it holds length bytes in segments 1 to
+// segments. A reader of a sealed generation needs no listing to know its
+// size, Lock needs no tombstone for it, and a segment missing anywhere in
+// it is ErrCorrupt, never a torn tail.
+type seal struct {
+	length   int64
+	segments uint64
+}
+
+// sealOf returns what this store knows of gen's seal.
+func (s *Store) sealOf(gen string) (seal, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sl, ok := s.seals[gen]
+	return sl, ok
+}
+
+// setSeal records that gen is complete.
+func (s *Store) setSeal(gen string, sl seal) {
+	if gen == "" {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.seals == nil {
+		s.seals = map[string]seal{}
+	}
+	s.seals[gen] = sl
+}
+
+// noteMarker records the seal a marker read from the bucket carries.
+func (s *Store) noteMarker(o markerObj) {
+	if o.present() && o.m.Sealed {
+		s.setSeal(o.m.Gen, seal{length: o.m.Length, segments: o.m.Segments})
+	}
+}
+
+// sealClosed is called once the writer of gen has stored everything and
+// closed: the generation is complete. Every marker of this writer that
+// names it is written again, sealed (a lock check and one PUT each, on
+// the ETag this writer last saw). A failure costs nothing but the seal:
+// the marker stays as it was, and the next Lock ends the generation with
+// a tombstone instead.
+func (s *Store) sealClosed(ctx context.Context, gen string, sl seal) {
+	s.op.Lock()
+	defer s.op.Unlock()
+	s.setSeal(gen, sl)
+	if s.usable(ctx) != nil || s.mutable() != nil {
+		return
+	}
+	var names []string
+	s.mu.Lock()
+	for n, f := range s.files {
+		if f.gen == gen {
+			names = append(names, n)
+		}
+	}
+	s.mu.Unlock()
+	if len(names) == 0 {
+		return
+	}
+	if err := s.checkLease(ctx, "seal"); err != nil {
+		return
+	}
+	for _, n := range names {
+		f := s.known(n)
+		etag, err := s.putMarker(ctx, n, gen, f.retired, cond{ifMatch: f.etag})
+		if errors.Is(err, errConflict) {
+			s.fence("the marker of " + n + " changed")
+			return
+		}
+		if err != nil {
+			s.log.Warn("s3store: sealing a closed file's marker failed; the next Lock ends it with a tombstone", "file", n, "err", err)
+			return
+		}
+		f.etag = etag
+		s.setFile(n, &f)
+	}
+	s.log.Debug("s3store: sealed", "generation", gen, "bytes", sl.length, "segments", sl.segments, "files", names)
+}

@@ -300,6 +300,14 @@ func (w *journalWriter) flushLocked() int {
 		b.finish(err)
 		return events
 	}
+	w.acknowledge(b, token, c, data, from)
+	return events
+}
+
+// acknowledge completes a batch stored in the journal: the snapshot being
+// written gets its events, the state is published, the callers return,
+// and data is kept as the next batch's buffer.
+func (w *journalWriter) acknowledge(b *group, token any, c *capture, data []byte, from int) {
 	if c != nil {
 		c.add(data[from:])
 	}
@@ -310,7 +318,6 @@ func (w *journalWriter) flushLocked() int {
 		w.spare = data
 	}
 	w.lock.Unlock()
-	return events
 }
 
 // sealing says what syncLocked seals.

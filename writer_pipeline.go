@@ -57,16 +57,7 @@ func (w *journalWriter) syncPiped(g *group, token any, c *capture, data []byte, 
 			g.finish(fmt.Errorf("prevayler: journal: %w: %w", ErrUnknownOutcome, err))
 		} else {
 			w.stats.syncs.Add(1)
-			if c != nil {
-				c.add(data[from:])
-			}
-			w.publish(token)
-			g.finish(nil)
-			w.lock.Lock()
-			if w.spare == nil {
-				w.spare = data
-			}
-			w.lock.Unlock()
+			w.acknowledge(g, token, c, data, from)
 		}
 		<-p.slots
 		close(done)

@@ -55,15 +55,11 @@ func runCopy(ctx context.Context, c *cli, args []string) error {
 	if pos[0] == pos[1] {
 		return usagef("SRC and DST are the same: %s", pos[0])
 	}
-	src, err := openLocation(ctx, pos[0])
+	src, dst, err := openPair(ctx, pos[0], pos[1])
 	if err != nil {
 		return err
 	}
 	defer src.s.Close()
-	dst, err := openLocation(ctx, pos[1])
-	if err != nil {
-		return err
-	}
 	defer dst.s.Close()
 
 	return c.copyJournal(ctx, src, dst, *archives, *force)

@@ -87,3 +87,16 @@ func openForReading(ctx context.Context, fs *flag.FlagSet, k *keyFlags, args []s
 	}
 	return aead, l, files, nil
 }
+
+// openPair opens the stores of a command that reads SRC and writes DST.
+// On an error neither is left open.
+func openPair(ctx context.Context, srcURL, dstURL string) (src, dst *location, err error) {
+	if src, err = openLocation(ctx, srcURL); err != nil {
+		return nil, nil, err
+	}
+	if dst, err = openLocation(ctx, dstURL); err != nil {
+		src.s.Close()
+		return nil, nil, err
+	}
+	return src, dst, nil
+}

@@ -125,15 +125,11 @@ func runRestore(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	src, err := openLocation(ctx, pos[0])
+	src, dst, err := openPair(ctx, pos[0], pos[1])
 	if err != nil {
 		return err
 	}
 	defer src.s.Close()
-	dst, err := openLocation(ctx, pos[1])
-	if err != nil {
-		return err
-	}
 	defer dst.s.Close()
 
 	start := time.Now()

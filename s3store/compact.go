@@ -5,17 +5,17 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
 // Compaction keeps the objects of a generation few, so that a cold start
 // costs a number of requests that hardly grows with the uploads made: the
 // writer merges every MergeFanIn consecutive objects it stored into one
 // object of the next level ("<last>-<first>", see mergedKey), as long as
-// the merged object stays within MergeMaxBytes, and then deletes the
+// the merged object stays within MergeMaxBytes, and later deletes the
 // objects it merged. Ten thousand small segments become a few dozen
 // objects.
 //
@@ -27,11 +27,23 @@ import (
 // tail, and it holds exactly the bytes of the objects it replaces:
 // readers take the widest object at each segment number (listCover), and
 // one that finds an object deleted under it lists again (reader.resume).
-// A crash between the PUT and the DELETE leaves both, which read the
-// same; collection deletes both. A fenced writer stops merging once it
-// learns it is fenced; a merge it had already sent may still land, and
-// changes no byte anyone reads.
-
+//
+// The sources are deleted MergeDeleteDelay (a minute) after the merged
+// object was stored, not at once, because a listing is not a snapshot:
+// a server may gather the names first and read them after, so a listing
+// that runs while a merge lands and its sources go can miss both, and
+// a new writer fencing the generation would then put its tombstone on a
+// deleted number inside the merged range, a number the previous writer
+// had already stored and acknowledged. With the delay, any listing
+// shorter than a minute that misses a deleted source sees the merged
+// object, which existed a minute before. Followers rely on it too: a
+// segment key they found absent can only have been merged and deleted
+// if it was written more than the delay before (see tail rules in
+// doc.go). A crash between the PUT and the DELETE, or a Close before the
+// delay ends, leaves both, which read the same; collection deletes both.
+// A fenced writer stops merging and deleting once it learns it is
+// fenced; a merge it had already sent may still land, and changes no
+// byte anyone reads.
 // Defaults of Options' compaction fields.
 const (
 	DefaultMergeFanIn    = 16
@@ -66,8 +78,11 @@ type compactor struct {
 	ctx    context.Context // of the merges; cancelled when close gives up
 	cancel context.CancelFunc
 
+	delay time.Duration // from a merged object stored to its sources deleted
+
 	mu      sync.Mutex
 	queue   []mergeJob
+	pending []pendingDelete // by due time
 	closing bool
 	wake    chan struct{}
 	done    chan struct{}
@@ -76,7 +91,7 @@ type compactor struct {
 func newCompactor(s *Store, gen, writerID string, meta map[string]string) *compactor {
 	c := &compactor{
 		s: s, gen: gen, writerID: writerID, meta: meta,
-		fanIn: s.opts.MergeFanIn, maxBytes: s.opts.MergeMaxBytes,
+		fanIn: s.opts.MergeFanIn, maxBytes: s.opts.MergeMaxBytes, delay: s.opts.MergeDeleteDelay,
 		wake: make(chan struct{}, 1), done: make(chan struct{}),
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
@@ -131,34 +146,56 @@ func (c *compactor) add(l int, h held) {
 	c.add(l+1, job.to)
 }
 
-// run performs the queued merges in order until close.
+// run performs the queued merges in order, and the deletions once due,
+// until close.
 func (c *compactor) run() {
 	defer close(c.done)
 	for {
 		c.mu.Lock()
-		if len(c.queue) == 0 {
-			closing := c.closing
+		if len(c.queue) > 0 {
+			job := c.queue[0]
+			c.queue = c.queue[1:]
 			c.mu.Unlock()
-			if closing {
-				return
+			if c.s.mutable() != nil {
+				continue // fenced or closed: leave the objects as they are
 			}
-			<-c.wake
+			if err := c.merge(c.ctx, job); err != nil {
+				c.s.log.Warn("s3store: merging segments failed; they stay as they are", "generation", c.gen,
+					"first", job.to.first, "last", job.to.last, "err", err)
+			}
 			continue
 		}
-		job := c.queue[0]
-		c.queue = c.queue[1:]
-		c.mu.Unlock()
-		if c.s.mutable() != nil {
-			continue // fenced or closed: leave the objects as they are
+		if len(c.pending) > 0 && !time.Now().Before(c.pending[0].due) {
+			d := c.pending[0]
+			c.pending = c.pending[1:]
+			c.mu.Unlock()
+			c.deleteSources(c.ctx, d.job)
+			continue
 		}
-		if err := c.merge(c.ctx, job); err != nil {
-			c.s.log.Warn("s3store: merging segments failed; they stay as they are", "generation", c.gen,
-				"first", job.to.first, "last", job.to.last, "err", err)
+		if c.closing {
+			c.mu.Unlock()
+			c.finishDeletes()
+			return
+		}
+		var t *time.Timer
+		var due <-chan time.Time
+		if len(c.pending) > 0 {
+			t = time.NewTimer(time.Until(c.pending[0].due))
+			due = t.C
+		}
+		c.mu.Unlock()
+		select {
+		case <-c.wake:
+		case <-due:
+		}
+		if t != nil {
+			t.Stop()
 		}
 	}
 }
 
-// merge writes job's object, then deletes the objects it replaces.
+// merge writes job's object and schedules the deletion of the objects it
+// replaces.
 func (c *compactor) merge(ctx context.Context, job mergeJob) error {
 	key := c.s.mergedKey(c.gen, job.to.first, job.to.last)
 	sum := crcHex(job.to.data)
@@ -191,24 +228,9 @@ func (c *compactor) merge(ctx context.Context, job mergeJob) error {
 			return fmt.Errorf("merged object %s exists with other bytes", key)
 		}
 	}
-	ids := make([]types.ObjectIdentifier, len(job.sources))
-	for i, p := range job.sources {
-		ids[i] = types.ObjectIdentifier{Key: aws.String(c.s.pieceKey(c.gen, p))}
-	}
-	err = c.s.do(ctx, "delete merged segments", func(ctx context.Context) error {
-		res, err := c.s.client.DeleteObjects(ctx, &s3.DeleteObjectsInput{
-			Bucket: &c.s.opts.Bucket,
-			Delete: &types.Delete{Objects: ids, Quiet: aws.Bool(true)},
-		})
-		if err == nil && len(res.Errors) > 0 {
-			e := res.Errors[0]
-			return fmt.Errorf("delete %s: %s: %s", aws.ToString(e.Key), aws.ToString(e.Code), aws.ToString(e.Message))
-		}
-		return err
-	})
-	if err != nil {
-		return err
-	}
+	c.mu.Lock()
+	c.pending = append(c.pending, pendingDelete{due: time.Now().Add(c.delay), job: job})
+	c.mu.Unlock()
 	c.s.log.Debug("s3store: merged segments", "generation", c.gen, "first", job.to.first, "last", job.to.last, "bytes", len(job.to.data))
 	return nil
 }

@@ -32,6 +32,7 @@ func TestCompaction(t *testing.T) {
 			o := options(bucket, key)
 			o.SleepTime = time.Hour
 			o.MergeFanIn = tc.fanIn
+			o.MergeDeleteDelay = time.Nanosecond
 			s := s3store.New(client, o)
 			defer s.Close()
 			if err := s.Lock(ctx); err != nil {
@@ -66,6 +67,93 @@ func TestCompaction(t *testing.T) {
 			}
 			if objs != tc.want {
 				t.Errorf("%d objects in the generation, want %d", objs, tc.want)
+			}
+			later := s3store.New(client, o)
+			defer later.Close()
+			if err := later.Lock(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if got := mustRead(t, later, store.Journal); got != want.String() {
+				t.Errorf("the next writer reads %q, want %q", got, want.String())
+			}
+		})
+	}
+}
+
+// TestMergeKeepsSourcesForDelay: the objects a merge replaced stay for
+// MergeDeleteDelay after the merged object was stored, then go while the
+// writer is open; a Close before the delay leaves them, and the journal
+// reads the same either way. Deleting them at once let a listing that
+// raced the merge miss both the sources and the merged object, and a
+// new writer then put its tombstone inside the merged range.
+func TestMergeKeepsSourcesForDelay(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		delay      time.Duration
+		wait       time.Duration // before counting, the writer open
+		wantSingle int           // single-segment objects left
+	}{
+		{"kept before the delay", time.Hour, 50 * time.Millisecond, 8},
+		{"deleted after it", 100 * time.Millisecond, 5 * time.Second, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			client, bucket, _ := s3test.Server(t)
+			ctx := t.Context()
+			key := s3test.Key(t, client, bucket)
+			o := options(bucket, key)
+			o.SleepTime = time.Hour
+			o.MergeFanIn = 4
+			o.MergeDeleteDelay = tc.delay
+			s := s3store.New(client, o)
+			defer s.Close()
+			if err := s.Lock(ctx); err != nil {
+				t.Fatal(err)
+			}
+			w, err := s.Create(ctx, store.Journal)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want strings.Builder
+			for i := range 8 {
+				rec := fmt.Sprintf("<%d>", i)
+				want.WriteString(rec)
+				if _, err := w.Write([]byte(rec)); err != nil {
+					t.Fatal(err)
+				}
+				if err := w.Sync(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			singles := func() (singles, merged int) {
+				for _, k := range objectKeys(t, client, bucket, key+".g/") {
+					base := k[strings.LastIndex(k, "/")+1:]
+					switch {
+					case base == "":
+					case strings.Contains(base, "-"):
+						merged++
+					default:
+						singles++
+					}
+				}
+				return singles, merged
+			}
+			deadline := time.Now().Add(tc.wait)
+			n, m := singles()
+			for time.Now().Before(deadline) && (n != tc.wantSingle || m != 2) {
+				time.Sleep(20 * time.Millisecond)
+				n, m = singles()
+			}
+			if n != tc.wantSingle || m != 2 {
+				t.Errorf("with the writer open: %d single and %d merged objects, want %d and 2", n, m, tc.wantSingle)
+			}
+			if got := mustRead(t, s, store.Journal); got != want.String() {
+				t.Errorf("the journal reads %q, want %q", got, want.String())
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if n, _ := singles(); n != tc.wantSingle {
+				t.Errorf("after Close: %d single objects, want %d", n, tc.wantSingle)
 			}
 			later := s3store.New(client, o)
 			defer later.Close()

@@ -18,6 +18,7 @@
 //	journal.tmp-<id>                marker of a journal being written
 //	journal.lock                    the latest writer epoch, and who took it
 //	journal.g/<gen>/<seq>           segment seq of generation gen
+//	journal.g/<gen>/<last>-<first>  merged object: segments first to last of gen, byte for byte
 //	journal.probe/<id>              short-lived: Lock's test of the server
 //
 // A file's bytes live in a generation: immutable segment objects numbered
@@ -36,7 +37,7 @@
 //	gen 0f3c...        ("-": the file does not exist)
 //	writer 9a1e...     (who wrote this marker)
 //	epoch 12           (that writer's epoch)
-//	sealed -           (or "<length> <segments>": a complete generation; reserved, not written yet)
+//	sealed -           (or "<length> <segments>": a generation its writer closed, read without a listing)
 //	retired 77d0...    (or "-": a generation this write stopped naming, collected by the next Lock)
 //	stamp 5b2c...      (random: every marker write has a new body, so a new ETag)
 //
@@ -62,6 +63,22 @@
 // next Lock after a crash, which finds it in the new marker's retired
 // line. Nothing Open reads grows with the history: it reads the markers
 // and the generations they name, never a listing of every generation.
+//
+// # Compaction
+//
+// The writer merges every Options.MergeFanIn (16) consecutive objects it
+// stored into one "<last>-<first>" object of the next level, up to
+// Options.MergeMaxBytes (4 MiB), from the bytes it uploaded (no GET), so
+// that a journal of ten thousand uploads is a few dozen objects to read
+// at a cold start. Readers take the widest object at each segment number.
+// The merged sources are deleted Options.MergeDeleteDelay (one minute)
+// after the merged object was stored, never at once: a listing is not a
+// snapshot (a server may gather names first and read them later), and
+// one that raced a merge and the deletion of its sources could miss both
+// and end the generation too early, where a new writer would then put
+// its fencing tombstone on a number already stored. Sources left by a
+// Close or a crash before their delay read the same as the merged object
+// and go when the generation is collected.
 //
 // # One writer, fenced by epochs
 //

@@ -87,6 +87,11 @@ type Options struct {
 	// MergeMaxBytes bounds a merged object, and so what a writer keeps in
 	// memory per level to merge. Default DefaultMergeMaxBytes.
 	MergeMaxBytes int
+	// MergeDeleteDelay is how long the objects a merge replaced stay after
+	// the merged object was stored, so that a listing racing the merge,
+	// and a follower polling a segment key, never miss both. Default
+	// DefaultMergeDeleteDelay; keep it well above the longest listing.
+	MergeDeleteDelay time.Duration
 	// Concurrency bounds the segments downloaded at once by Open and the
 	// requests List and Lock make side by side. Default
 	// DefaultConcurrency.
@@ -116,6 +121,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.MergeMaxBytes <= 0 {
 		o.MergeMaxBytes = DefaultMergeMaxBytes
+	}
+	if o.MergeDeleteDelay <= 0 {
+		o.MergeDeleteDelay = DefaultMergeDeleteDelay
 	}
 	if o.MaxInflight <= 0 {
 		o.MaxInflight = DefaultMaxInflight

@@ -40,7 +40,8 @@ import (
 // segment key they found absent can only have been merged and deleted
 // if it was written more than the delay before (see tail rules in
 // doc.go). A crash between the PUT and the DELETE, or a Close before the
-// delay ends, leaves both, which read the same; collection deletes both.
+// delay ends, leaves both, which read the same; a later writer deletes
+// the sources (shadowed.go), or collection deletes both.
 // A fenced writer stops merging and deleting once it learns it is
 // fenced; a merge it had already sent may still land, and changes no
 // byte anyone reads.

@@ -1,10 +1,14 @@
 package s3store_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/prevayler-go/prevayler/internal/s3test"
 	"github.com/prevayler-go/prevayler/s3store"
@@ -162,6 +166,96 @@ func TestMergeKeepsSourcesForDelay(t *testing.T) {
 			}
 			if got := mustRead(t, later, store.Journal); got != want.String() {
 				t.Errorf("the next writer reads %q, want %q", got, want.String())
+			}
+		})
+	}
+}
+
+// agedMerges makes merged objects look stored two hours ago in listings.
+type agedMerges struct{ s3store.Client }
+
+func (a agedMerges) ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, o ...func(*s3.Options)) (*s3.ListObjectsV2Output, error) {
+	out, err := a.Client.ListObjectsV2(ctx, in, o...)
+	if err == nil {
+		for i := range out.Contents {
+			if strings.Contains(aws.ToString(out.Contents[i].Key), "-") {
+				out.Contents[i].LastModified = aws.Time(time.Now().Add(-2 * time.Hour))
+			}
+		}
+	}
+	return out, err
+}
+
+// TestLeftSourcesDropped: the merged sources a writer left at Close are
+// deleted by a later lock holder that reads the file, once the merged
+// object is old enough whatever the clocks; never by a reader without the
+// lock, nor while the merged object is recent.
+func TestLeftSourcesDropped(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		aged, lock bool
+		want       int // single objects left
+	}{
+		{"writer, merges old", true, true, 0},
+		{"writer, merges recent", false, true, 8},
+		{"reader without the lock", true, false, 8},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			client, bucket, _ := s3test.Server(t)
+			ctx := t.Context()
+			key := s3test.Key(t, client, bucket)
+			o := options(bucket, key)
+			o.SleepTime = time.Hour
+			o.MergeFanIn = 4
+			o.MergeDeleteDelay = time.Hour
+			s := s3store.New(client, o)
+			if err := s.Lock(ctx); err != nil {
+				t.Fatal(err)
+			}
+			w, err := s.Create(ctx, store.Journal)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want strings.Builder
+			for i := range 8 {
+				rec := fmt.Sprintf("<%d>", i)
+				want.WriteString(rec)
+				if _, err := w.Write([]byte(rec)); err != nil {
+					t.Fatal(err)
+				}
+				if err := w.Sync(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+			var c s3store.Client = client
+			if tc.aged {
+				c = agedMerges{client}
+			}
+			next := s3store.New(c, o)
+			defer next.Close()
+			if tc.lock {
+				if err := next.Lock(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := mustRead(t, next, store.Journal); got != want.String() {
+				t.Errorf("the journal reads %q, want %q", got, want.String())
+			}
+			singles := 0
+			for _, k := range objectKeys(t, client, bucket, key+".g/") {
+				if base := k[strings.LastIndex(k, "/")+1:]; base != "" && !strings.Contains(base, "-") {
+					singles++
+				}
+			}
+			if singles != tc.want {
+				t.Errorf("%d single objects left, want %d", singles, tc.want)
+			}
+			if got := mustRead(t, next, store.Journal); got != want.String() {
+				t.Errorf("read again, the journal reads %q, want %q", got, want.String())
 			}
 		})
 	}

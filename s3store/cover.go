@@ -3,6 +3,7 @@ package s3store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,6 +38,16 @@ type cover struct {
 	size   int64  // bytes of the pieces
 	ended  bool   // a tombstone follows segment end: nothing can extend it
 	mod    time.Time
+
+	// shadowed are the objects within the cover that a wider piece holds
+	// too: merged sources not deleted yet (see compact.go).
+	shadowed []shadow
+}
+
+// shadow is an object whose bytes a wider piece, stored at since, holds too.
+type shadow struct {
+	piece
+	since time.Time
 }
 
 // listCover lists gen and returns the pieces that hold its bytes. At each
@@ -57,6 +68,7 @@ func (s *Store) listCover(ctx context.Context, gen string) (cover, error) {
 	in := &s3.ListObjectsV2Input{Bucket: &s.opts.Bucket, Prefix: &prefix}
 	widest := map[uint64]piece{} // by first segment
 	tombs := map[uint64]bool{}
+	var all []piece // with bytes
 	err := s.listAll(ctx, in, func(out *s3.ListObjectsV2Output) error {
 		for _, o := range out.Contents {
 			p, ok := parsePiece(strings.TrimPrefix(aws.ToString(o.Key), prefix))
@@ -69,8 +81,11 @@ func (s *Store) listCover(ctx context.Context, gen string) (cover, error) {
 				tombs[p.first] = true
 			case p.size == 0:
 				// An empty merged object is never written.
-			case p.last > widest[p.first].last:
-				widest[p.first] = p
+			default:
+				all = append(all, p)
+				if p.last > widest[p.first].last {
+					widest[p.first] = p
+				}
 			}
 		}
 		return nil
@@ -95,12 +110,37 @@ func (s *Store) listCover(ctx context.Context, gen string) (cover, error) {
 		}
 		c.end, next = p.last, p.last+1
 	}
+	c.shadowed = shadowedBy(c.pieces, all)
 	for first := range widest {
 		if first > c.end && first-c.end > uploader.MaxInflightLimit {
 			return cover{}, fmt.Errorf("s3store: generation %s: segment %d is missing (segment %d exists): %w", gen, c.end+1, first, store.ErrCorrupt)
 		}
 	}
 	return c, nil
+}
+
+// shadowedBy returns the objects of all that lie within a wider piece of
+// the cover pieces (ordered, contiguous).
+func shadowedBy(pieces, all []piece) []shadow {
+	var out []shadow
+	for _, x := range all {
+		i, ok := slices.BinarySearchFunc(pieces, x.first, func(p piece, seq uint64) int {
+			switch {
+			case p.last < seq:
+				return -1
+			case p.first > seq:
+				return 1
+			}
+			return 0
+		})
+		if !ok {
+			continue // past the end: a torn tail, not ours to judge here
+		}
+		if cp := pieces[i]; x.last <= cp.last && (x.first != cp.first || x.last != cp.last) {
+			out = append(out, shadow{piece: x, since: cp.mod})
+		}
+	}
+	return out
 }
 
 // check compares the cover with what a sealed marker says the generation

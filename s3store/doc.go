@@ -77,8 +77,10 @@
 // one that raced a merge and the deletion of its sources could miss both
 // and end the generation too early, where a new writer would then put
 // its fencing tombstone on a number already stored. Sources left by a
-// Close or a crash before their delay read the same as the merged object
-// and go when the generation is collected.
+// Close or a crash before their delay read the same as the merged object;
+// a later writer that reads the file deletes them once the merged object
+// is older than the delay plus 15 minutes (the clock skew S3 accepts),
+// and collection deletes whatever is left with the generation.
 //
 // # One writer, fenced by epochs
 //

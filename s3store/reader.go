@@ -57,6 +57,10 @@ func (s *Store) openCover(ctx context.Context, name string) (markerObj, cover, e
 	}
 	s.noteMarker(o)
 	c, err := s.listCover(ctx, o.m.Gen)
+	if err == nil && len(c.shadowed) > 0 && s.mutable() == nil {
+		// Only the writer deletes: a reader without the lock writes nothing.
+		s.dropShadowed(ctx, o.m.Gen, c)
+	}
 	if err == nil {
 		c, err = c.check(o.m.Gen, o.m)
 	}

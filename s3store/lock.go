@@ -90,6 +90,7 @@ func (s *Store) fenceAndCollect(ctx context.Context, files map[string]*file, ret
 		c, err := s.tombstone(ctx, gen)
 		if err == nil {
 			s.setSeal(gen, seal{length: c.size, segments: c.end})
+			s.keepListed(gen, c)
 		}
 		return err
 	})

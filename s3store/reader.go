@@ -56,7 +56,10 @@ func (s *Store) openCover(ctx context.Context, name string) (markerObj, cover, e
 		return o, cover{}, store.ErrNotExist
 	}
 	s.noteMarker(o)
-	c, err := s.listCover(ctx, o.m.Gen)
+	c, ok := s.takeListed(o.m.Gen)
+	if !ok {
+		c, err = s.listCover(ctx, o.m.Gen)
+	}
 	if err == nil && len(c.shadowed) > 0 && s.mutable() == nil {
 		// Only the writer deletes: a reader without the lock writes nothing.
 		s.dropShadowed(ctx, o.m.Gen, c)

@@ -63,3 +63,64 @@ func TestRequestsByKind(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestStartupListsOnce: a writer taking over a journal whose writer
+// stopped without closing it (an unsealed generation) lists the
+// generation while fencing it in Lock, and neither the List nor the
+// Open of start-up lists it again (they did: three LISTs where one, of
+// the file names, is needed). A second Open lists: the cover Lock
+// listed is used once.
+func TestStartupListsOnce(t *testing.T) {
+	client, bucket, _ := s3test.Server(t)
+	ctx := t.Context()
+	o := options(bucket, s3test.Key(t, client, bucket))
+	o.SleepTime = time.Hour
+	first := s3store.New(client, o)
+	if err := first.Lock(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w, err := first.Create(ctx, store.Journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rec := range []string{"one ", "two ", "three"} {
+		if _, err := w.Write([]byte(rec)); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The first writer stops here: no Close, as in a crash.
+
+	s := s3store.New(client, o)
+	defer s.Close()
+	before := s.Requests()
+	if err := s.Lock(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Requests().Sub(before); got.Lists == 0 {
+		t.Errorf("Lock made %+v, want it to list the generation it fences", got)
+	}
+	before = s.Requests()
+	files, err := s.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 1 || files[0].Size != int64(len("one two three")) {
+		t.Errorf("List gives %+v, want the journal of 13 bytes", files)
+	}
+	if got := mustRead(t, s, store.Journal); got != "one two three" {
+		t.Fatalf("read %q", got)
+	}
+	if got := s.Requests().Sub(before); got.Lists != 1 {
+		t.Errorf("List and Open after Lock made %d LISTs, want 1: List's listing of the file names", got.Lists)
+	}
+	before = s.Requests()
+	if got := mustRead(t, s, store.Journal); got != "one two three" {
+		t.Fatalf("read again %q", got)
+	}
+	if got := s.Requests().Sub(before); got.Lists == 0 {
+		t.Errorf("a second Open made no LIST: it must not read a cover twice")
+	}
+}

@@ -24,6 +24,37 @@ func (s *Store) sealOf(gen string) (seal, bool) {
 	return sl, ok
 }
 
+// keepListed remembers the cover Lock listed of a generation it ended, so
+// that the Open that follows at start-up does not list it again. An ended
+// generation changes no byte; only objects can go, which the reader
+// meets as missing and answers by listing again (reader.resume, which
+// lists: a cover is taken once).
+func (s *Store) keepListed(gen string, c cover) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.listed == nil {
+		s.listed = map[string]cover{}
+	}
+	s.listed[gen] = c
+}
+
+// takeListed returns, once, the cover Lock listed of gen.
+func (s *Store) takeListed(gen string) (cover, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.listed[gen]
+	delete(s.listed, gen)
+	return c, ok
+}
+
+// hasListed reports whether Lock's cover of gen is still unread.
+func (s *Store) hasListed(gen string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.listed[gen]
+	return ok
+}
+
 // setSeal records that gen is complete.
 func (s *Store) setSeal(gen string, sl seal) {
 	if gen == "" {

@@ -38,6 +38,7 @@ type Store struct {
 	epoch    uint64           // set by Lock: the writer epoch it took
 	files    map[string]*file // present files as this writer last wrote or read them
 	seals    map[string]seal  // complete generations, by id
+	listed   map[string]cover // ended covers Lock listed, for the next Open of each
 	fenced   error            // set once another writer took over
 }
 

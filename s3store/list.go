@@ -41,6 +41,12 @@ func (s *Store) List(ctx context.Context) ([]store.FileInfo, error) {
 			fi.Size = o.m.Length
 			return nil
 		}
+		if sl, ok := s.sealOf(o.m.Gen); ok {
+			// Complete as this store knows: a sealed marker it read, or a
+			// generation its Lock ended. Its length is final.
+			fi.Size = sl.length
+			return nil
+		}
 		if sl, ok := s.sealOf(o.m.Gen); ok && s.hasListed(o.m.Gen) {
 			// Ended by this writer's Lock, which listed it: no writer
 			// can extend it.

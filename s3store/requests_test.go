@@ -69,8 +69,17 @@ func TestRequestsByKind(t *testing.T) {
 // generation while fencing it in Lock, and neither the List nor the
 // Open of start-up lists it again (they did: three LISTs where one, of
 // the file names, is needed). A second Open lists: the cover Lock
-// listed is used once.
+// listed is used once. A generation its writer closed (sealed) is not
+// listed by List either, only by the Open that reads it.
 func TestStartupListsOnce(t *testing.T) {
+	for _, closed := range []bool{false, true} {
+		t.Run(map[bool]string{false: "crashed writer", true: "closed writer"}[closed], func(t *testing.T) {
+			testStartupListsOnce(t, closed)
+		})
+	}
+}
+
+func testStartupListsOnce(t *testing.T, closed bool) {
 	client, bucket, _ := s3test.Server(t)
 	ctx := t.Context()
 	o := options(bucket, s3test.Key(t, client, bucket))
@@ -91,7 +100,15 @@ func TestStartupListsOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// The first writer stops here: no Close, as in a crash.
+	if closed {
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := first.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Otherwise the first writer stops here, as in a crash.
 
 	s := s3store.New(client, o)
 	defer s.Close()
@@ -99,7 +116,7 @@ func TestStartupListsOnce(t *testing.T) {
 	if err := s.Lock(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := s.Requests().Sub(before); got.Lists == 0 {
+	if got := s.Requests().Sub(before); got.Lists == 0 && !closed {
 		t.Errorf("Lock made %+v, want it to list the generation it fences", got)
 	}
 	before = s.Requests()
@@ -113,8 +130,14 @@ func TestStartupListsOnce(t *testing.T) {
 	if got := mustRead(t, s, store.Journal); got != "one two three" {
 		t.Fatalf("read %q", got)
 	}
-	if got := s.Requests().Sub(before); got.Lists != 1 {
-		t.Errorf("List and Open after Lock made %d LISTs, want 1: List's listing of the file names", got.Lists)
+	// The file names; and, for a generation Lock did not list, the
+	// Open's listing of its objects.
+	want := uint64(1)
+	if closed {
+		want = 2
+	}
+	if got := s.Requests().Sub(before); got.Lists != want {
+		t.Errorf("List and Open after Lock made %d LISTs, want %d", got.Lists, want)
 	}
 	before = s.Requests()
 	if got := mustRead(t, s, store.Journal); got != "one two three" {

@@ -334,11 +334,11 @@ func (s *Store) takeFixedOnce(ctx context.Context) (map[string]*file, []string, 
 		if x.o.exists {
 			c.ifMatch = x.o.etag
 		}
+		s.noteMarker(x.o) // first: the rewrite keeps the seal
 		etag, err := s.putMarker(ctx, x.name, x.o.m.Gen, x.o.m.Retired, c)
 		if err != nil {
 			return nil, nil, err
 		}
-		s.noteMarker(x.o)
 		files[x.name] = &file{gen: x.o.m.Gen, etag: etag, retired: x.o.m.Retired}
 	}
 	return files, retired, nil

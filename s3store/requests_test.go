@@ -147,3 +147,47 @@ func testStartupListsOnce(t *testing.T, closed bool) {
 		t.Errorf("a second Open made no LIST: it must not read a cover twice")
 	}
 }
+
+// TestLockKeepsSeal: a Lock rewrites the markers with its epoch and keeps
+// their seal, so that the Lock after it need not list a complete
+// generation to end it. It dropped the seal: every second takeover
+// listed the journal's generation again.
+func TestLockKeepsSeal(t *testing.T) {
+	client, bucket, _ := s3test.Server(t)
+	ctx := t.Context()
+	o := options(bucket, s3test.Key(t, client, bucket))
+	o.SleepTime = time.Hour
+	first := s3store.New(client, o)
+	if err := first.Lock(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w, err := first.Create(ctx, store.Journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write([]byte("sealed")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		s := s3store.New(client, o)
+		before := s.Requests()
+		if err := s.Lock(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := s.Requests().Sub(before); got.Lists != 1 {
+			t.Errorf("Lock %d after the sealing Close made %d LISTs, want 1 (the file names)", i+1, got.Lists)
+		}
+		if got := mustRead(t, s, store.Journal); got != "sealed" {
+			t.Errorf("Lock %d: the journal reads %q", i+1, got)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -52,12 +52,14 @@ type tailMarker struct {
 // genTail is what a follower knows of one generation.
 type genTail struct {
 	pieces []piece
-	starts []int64 // byte offset of each piece
-	size   int64   // bytes of the pieces
-	next   uint64  // the segment number after the pieces
-	ended  bool    // a tombstone or a seal: nothing can extend it
-	head   []byte  // the first bytes of the file, up to tailHeadBytes
-	since  time.Time
+	starts []int64   // byte offset of each piece
+	size   int64     // bytes of the pieces
+	next   uint64    // the segment number after the pieces
+	ended  bool      // a tombstone or a seal: nothing can extend it
+	head   []byte    // the first bytes of the file, up to tailHeadBytes
+	last   []byte    // the bytes of the last segment found by a probe
+	lastAt int64     // its offset
+	since  time.Time // the last listing, or the last segment found
 }
 
 func (g *genTail) add(p piece) {
@@ -79,10 +81,15 @@ func (g *genTail) setCover(c cover, now time.Time) {
 }
 
 // OpenAt streams name from byte off (store.Tailer). It needs no lock and
-// writes nothing. The stream is an io.Seeker, and it fetches lazily: the
-// header comes from the cache, and a read at the end of what is known
-// asks for the next segment only, one GET, a 404 meaning nothing new
-// (see doc.go, "Followers", for when it lists and rereads markers).
+// writes nothing. A follower opens the file it follows at every check,
+// reads its header, and reads on from where it stopped; it stops at the
+// header of a file whose writer closed it. So OpenAt itself asks for the
+// next segment of the generation (one GET; 404: nothing new), and the
+// stream serves the header and that segment from the cache: an idle
+// check is that one GET. A tombstone there ends the generation, and the
+// marker is read again at once, so a rotation or a takeover is seen at
+// the check that follows it. See doc.go, "Followers", for when OpenAt
+// lists the generation and rereads the marker besides.
 func (s *Store) OpenAt(ctx context.Context, name string, off int64) (io.ReadCloser, error) {
 	if err := s.begin(ctx, fmt.Sprintf("open %q", name), false, name); err != nil {
 		return nil, err
@@ -90,11 +97,45 @@ func (s *Store) OpenAt(ctx context.Context, name string, off int64) (io.ReadClos
 	if off < 0 {
 		return nil, fmt.Errorf("s3store: open %q at byte %d: negative offset", name, off)
 	}
-	gen, err := s.tailGen(ctx, name)
-	if err != nil {
-		return nil, fmt.Errorf("s3store: open %q: %w", name, err)
+	for attempt := 0; ; attempt++ {
+		gen, listed, err := s.tailGen(ctx, name)
+		if err != nil {
+			return nil, fmt.Errorf("s3store: open %q: %w", name, err)
+		}
+		r := &tailStream{s: s, ctx: ctx, name: name, gen: gen, pos: off, known: -1}
+		size, ended, ok := s.tailState(gen)
+		switch {
+		case !ok:
+			continue // replaced meanwhile
+		case ended:
+			return r, nil
+		case listed:
+			r.known = size // the listing is as fresh as a probe
+			return r, nil
+		}
+		grew, err := s.tailProbe(ctx, gen, size)
+		if err != nil {
+			return nil, fmt.Errorf("s3store: open %q: %w", name, err)
+		}
+		if _, ended, _ := s.tailState(gen); ended && attempt == 0 {
+			continue // a tombstone: read the marker again now
+		}
+		if !grew {
+			r.known = size
+		}
+		return r, nil
 	}
-	return &tailStream{s: s, ctx: ctx, name: name, gen: gen, pos: off}, nil
+}
+
+// tailState returns what the cache holds of gen.
+func (s *Store) tailState(gen string) (size int64, ended, ok bool) {
+	s.tail.mu.Lock()
+	defer s.tail.mu.Unlock()
+	g := s.tail.gens[gen]
+	if g == nil {
+		return 0, false, false
+	}
+	return g.size, g.ended, true
 }
 
 // PollInterval returns Options.PollInterval (store.Tailer).
@@ -104,14 +145,14 @@ func (s *Store) PollInterval() time.Duration { return s.opts.PollInterval }
 // the cached one is older than TailRefresh or its generation has ended
 // (a rotation or a takeover is under way), and lists the generation the
 // first time.
-func (s *Store) tailGen(ctx context.Context, name string) (string, error) {
+func (s *Store) tailGen(ctx context.Context, name string) (gen string, listed bool, err error) {
 	now := time.Now()
 	t := &s.tail
 	t.mu.Lock()
 	tm, ok := t.markers[name]
 	if g := t.gens[tm.gen]; ok && g != nil && !g.ended && now.Sub(tm.read) < s.opts.TailRefresh {
 		t.mu.Unlock()
-		return tm.gen, nil
+		return tm.gen, false, nil
 	}
 	t.mu.Unlock()
 	o, err := s.getMarker(ctx, name)
@@ -122,17 +163,17 @@ func (s *Store) tailGen(ctx context.Context, name string) (string, error) {
 		}
 	}
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	if !o.present() {
 		t.mu.Lock()
 		delete(t.markers, name)
 		t.prune()
 		t.mu.Unlock()
-		return "", store.ErrNotExist
+		return "", false, store.ErrNotExist
 	}
 	s.noteMarker(o)
-	gen := o.m.Gen
+	gen = o.m.Gen
 	t.mu.Lock()
 	g := t.gens[gen]
 	t.mu.Unlock()
@@ -142,8 +183,9 @@ func (s *Store) tailGen(ctx context.Context, name string) (string, error) {
 			c, err = c.check(gen, o.m)
 		}
 		if err != nil {
-			return "", err
+			return "", false, err
 		}
+		listed = true
 		g = &genTail{}
 		g.setCover(c, now)
 		g.ended = g.ended || o.m.Sealed
@@ -162,7 +204,7 @@ func (s *Store) tailGen(ctx context.Context, name string) (string, error) {
 	t.gens[gen] = g
 	t.markers[name] = tailMarker{gen: gen, read: now}
 	t.prune()
-	return gen, nil
+	return gen, listed, nil
 }
 
 // prune forgets the generations no cached marker names. Called with mu.
@@ -200,6 +242,7 @@ type tailStream struct {
 	name  string
 	gen   string
 	pos   int64
+	known int64  // the end as OpenAt's probe or listing found it; -1: none
 	cur   []byte // file bytes from curAt on
 	curAt int64
 	err   error
@@ -212,7 +255,7 @@ func (r *tailStream) Read(p []byte) (int, error) {
 			r.pos += int64(n)
 			return n, nil
 		}
-		data, at, err := r.s.tailFetch(r.ctx, r.gen, r.pos)
+		data, at, err := r.s.tailFetch(r.ctx, r.gen, r.pos, r.known)
 		if err != nil {
 			if err != io.EOF {
 				err = fmt.Errorf("s3store: read %q: %w", r.name, err)
@@ -255,7 +298,8 @@ func (r *tailStream) Close() error {
 
 // tailFetch returns bytes of gen that hold byte pos, and the offset of
 // the first of them; io.EOF at the end of what the bucket holds now.
-func (s *Store) tailFetch(ctx context.Context, gen string, pos int64) ([]byte, int64, error) {
+// known is an end just checked (OpenAt's probe): no need to ask again.
+func (s *Store) tailFetch(ctx context.Context, gen string, pos, known int64) ([]byte, int64, error) {
 	t := &s.tail
 	for relists := 0; ; {
 		t.mu.Lock()
@@ -268,6 +312,11 @@ func (s *Store) tailFetch(ctx context.Context, gen string, pos int64) ([]byte, i
 			head := g.head
 			t.mu.Unlock()
 			return head, 0, nil
+		}
+		if pos >= g.lastAt && pos < g.lastAt+int64(len(g.last)) {
+			last, at := g.last, g.lastAt
+			t.mu.Unlock()
+			return last, at, nil
 		}
 		if pos < g.size {
 			i := 0
@@ -295,9 +344,9 @@ func (s *Store) tailFetch(ctx context.Context, gen string, pos int64) ([]byte, i
 			}
 			return data, at, nil
 		}
-		ended, next, since, size := g.ended, g.next, g.since, g.size
+		size, ended := g.size, g.ended
 		t.mu.Unlock()
-		if ended {
+		if ended || pos == known {
 			return nil, 0, io.EOF
 		}
 		if pos > size {
@@ -311,52 +360,68 @@ func (s *Store) tailFetch(ctx context.Context, gen string, pos int64) ([]byte, i
 			}
 			return nil, 0, io.EOF
 		}
-		data, found, err := s.probeSegment(ctx, gen, next)
+		grew, err := s.tailProbe(ctx, gen, size)
 		if err != nil {
 			return nil, 0, err
 		}
-		now := time.Now()
-		t.mu.Lock()
-		if g.next != next || t.gens[gen] != g {
-			t.mu.Unlock()
-			continue // another stream learnt more meanwhile
-		}
-		switch {
-		case found && len(data) == 0:
-			// A tombstone: the generation is complete, and its file is
-			// probably being replaced (a rotation, a takeover); the next
-			// open reads the markers again.
-			g.ended = true
-			g.since = now
-			t.mu.Unlock()
-			return nil, 0, io.EOF
-		case found:
-			g.add(piece{first: next, last: next, size: int64(len(data)), mod: now})
-			g.since = now
-			if size == 0 {
-				g.head = data[:min(len(data), tailHeadBytes):min(len(data), tailHeadBytes)]
-			}
-			t.mu.Unlock()
-			return data, size, nil
-		}
-		t.mu.Unlock()
-		if now.Sub(since) < s.opts.TailRefresh || relists >= maxRelists {
-			return nil, 0, io.EOF
-		}
-		// The same key was absent for TailRefresh: list, in case the
-		// segment was written, merged and deleted while this process was
-		// frozen (see doc.go, "Followers").
-		relists++
-		if err := s.tailRelist(ctx, gen); err != nil {
-			return nil, 0, err
-		}
-		t.mu.Lock()
-		grew := g.size > size || g.ended
-		t.mu.Unlock()
 		if !grew {
 			return nil, 0, io.EOF
 		}
+		known = -1
 	}
+}
+
+// tailProbe asks whether gen has grown past size, the end the cache
+// knows: one GET of the next segment key. A 404 is nothing new, unless
+// that key has been absent for TailRefresh: then the generation is
+// listed, in case the segment was written, merged and deleted while
+// this process was frozen (see doc.go, "Followers").
+func (s *Store) tailProbe(ctx context.Context, gen string, size int64) (grew bool, err error) {
+	t := &s.tail
+	t.mu.Lock()
+	g := t.gens[gen]
+	if g == nil || g.ended || g.size != size {
+		t.mu.Unlock()
+		return g != nil && (g.ended || g.size > size), nil
+	}
+	next, since := g.next, g.since
+	t.mu.Unlock()
+	data, found, err := s.probeSegment(ctx, gen, next)
+	if err != nil {
+		return false, err
+	}
+	now := time.Now()
+	t.mu.Lock()
+	if g.next != next || t.gens[gen] != g {
+		t.mu.Unlock()
+		return true, nil // another stream learnt more meanwhile
+	}
+	switch {
+	case found && len(data) == 0:
+		// A tombstone: the generation is complete, and its file is
+		// probably being replaced (a rotation, a takeover).
+		g.ended, g.since = true, now
+		t.mu.Unlock()
+		return true, nil
+	case found:
+		g.add(piece{first: next, last: next, size: int64(len(data)), mod: now})
+		g.last, g.lastAt, g.since = data, size, now
+		if size == 0 {
+			g.head = data[:min(len(data), tailHeadBytes):min(len(data), tailHeadBytes)]
+		}
+		t.mu.Unlock()
+		return true, nil
+	}
+	t.mu.Unlock()
+	if now.Sub(since) < s.opts.TailRefresh {
+		return false, nil
+	}
+	if err := s.tailRelist(ctx, gen); err != nil {
+		return false, err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return g.size > size || g.ended, nil
 }
 
 // tailRelist lists gen again and takes the listing as what is known. A

@@ -148,6 +148,12 @@ type Tailer interface {
 	PollInterval() time.Duration
 }
 
+// A Tailer may answer from what it learnt earlier about which file a name
+// holds, to keep a check cheap (S3 reads a marker again only now and
+// then): once the writer of a renamed or removed file has closed it, an
+// open that reads that file to its end lets the store notice, and the
+// next open shows the name as it is now; storetest checks both.
+
 // Pipeline is an optional interface of a Writer whose Sync may be called
 // again, with more Writes in between, while earlier Syncs still wait
 // (S3, whose uploads overlap). Each Sync makes durable everything written

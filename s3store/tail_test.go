@@ -3,6 +3,7 @@ package s3store_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"testing"
@@ -208,5 +209,83 @@ func TestTailRelistsAfterAMergeItMissed(t *testing.T) {
 	}
 	if used := listed.Requests().Sub(before); used.Lists != 1 {
 		t.Errorf("reading pieces merged away made %+v, want one LIST", used)
+	}
+}
+
+// TestTailRereadsMarkers: a rename that leaves the old file's writer
+// open ends no generation, so a follower sees it when it reads the
+// markers again, after TailRefresh, and not before; a Close, which ends
+// the generation with a tombstone, shows the new file at the next check.
+func TestTailRereadsMarkers(t *testing.T) {
+	client, bucket, _ := s3test.Server(t)
+	key := s3test.Key(t, client, bucket)
+	ws := s3store.New(client, options(bucket, key))
+	defer ws.Close()
+	ctx := t.Context()
+	if err := ws.Lock(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w, err := ws.Create(ctx, store.Journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	var old []byte
+	appendSynced(t, w, &old, 2)
+	checkAll := func(s *s3store.Store) []byte {
+		t.Helper()
+		rc, err := s.OpenAt(ctx, store.Journal, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rc.Close()
+		b, err := io.ReadAll(rc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	const refresh = 200 * time.Millisecond
+	o := options(bucket, key)
+	o.TailRefresh = refresh
+	fs := s3store.New(client, o)
+	defer fs.Close()
+	if got := checkAll(fs); !bytes.Equal(got, old) {
+		t.Fatalf("first check: %q", got)
+	}
+	if err := writeFile(ctx, ws, store.TempPrefix+"1", "new journal"); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := ws.Rename(ctx, store.Journal, store.Backup); err != nil {
+		t.Fatal(err)
+	}
+	if err := ws.Rename(ctx, store.TempPrefix+"1", store.Journal); err != nil {
+		t.Fatal(err)
+	}
+	if got := checkAll(fs); time.Since(start) < refresh && !bytes.Equal(got, old) {
+		t.Fatalf("within TailRefresh a check read %q, want the file it followed, %q", got, old)
+	}
+	time.Sleep(refresh)
+	if got := checkAll(fs); string(got) != "new journal" {
+		t.Fatalf("after TailRefresh a check read %q, want the new journal", got)
+	}
+
+	// The backup's writer closes: its tombstone is seen at once.
+	fb := s3store.New(client, s3store.Options{Bucket: bucket, Key: key, TailRefresh: time.Hour})
+	defer fb.Close()
+	rc, err := fb.OpenAt(ctx, store.Backup, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc.Close()
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := ws.Remove(ctx, store.Backup); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fb.OpenAt(ctx, store.Backup, 0); !errors.Is(err, store.ErrNotExist) {
+		t.Fatalf("OpenAt of a backup closed and removed: %v, want ErrNotExist at once", err)
 	}
 }

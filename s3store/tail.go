@@ -51,7 +51,8 @@ type genTail struct {
 	starts []int64   // byte offset of each piece
 	size   int64     // bytes of the pieces
 	next   uint64    // the segment number after the pieces
-	ended  bool      // a tombstone or a seal: nothing can extend it
+	ended  bool      // a tombstone, or the sealed length reached: nothing can extend it
+	sealed int64     // the length a sealed marker gives; -1: not sealed
 	head   []byte    // the first bytes of the file, up to tailHeadBytes
 	last   []byte    // the bytes of the last segment found by a probe
 	lastAt int64     // its offset
@@ -63,6 +64,17 @@ func (g *genTail) add(p piece) {
 	g.starts = append(g.starts, g.size)
 	g.size += p.size
 	g.next = p.last + 1
+	g.ended = g.ended || (g.sealed >= 0 && g.size >= g.sealed)
+}
+
+// seal records a sealed marker's length. The generation has ended only
+// once the follower has its bytes: the marker may have been read again
+// (a refresh) before the last segments were found.
+func (g *genTail) seal(m marker) {
+	if m.Sealed {
+		g.sealed = m.Length
+		g.ended = g.ended || g.size >= g.sealed
+	}
 }
 
 // setCover replaces what g knows with a listing, which holds at least
@@ -101,8 +113,10 @@ func (s *Store) OpenAt(ctx context.Context, name string, off int64) (io.ReadClos
 		r := &tailStream{s: s, ctx: ctx, name: name, gen: gen, pos: off, known: -1}
 		size, ended, ok := s.tailState(gen)
 		switch {
-		case !ok:
+		case !ok && attempt < maxRelists:
 			continue // replaced meanwhile
+		case !ok:
+			return nil, fmt.Errorf("s3store: open %q: %w", name, errTailMoved)
 		case ended:
 			return r, nil
 		case listed:
@@ -182,9 +196,8 @@ func (s *Store) tailGen(ctx context.Context, name string) (gen string, listed bo
 			return "", false, err
 		}
 		listed = true
-		g = &genTail{}
+		g = &genTail{sealed: -1}
 		g.setCover(c, now)
-		g.ended = g.ended || o.m.Sealed
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -194,9 +207,7 @@ func (s *Store) tailGen(ctx context.Context, name string) (gen string, listed bo
 	if old := t.gens[gen]; old != nil {
 		g = old // listed meanwhile by another open: keep what it learnt
 	}
-	if o.m.Sealed {
-		g.ended = true
-	}
+	g.seal(o.m)
 	t.gens[gen] = g
 	t.markers[name] = tailMarker{gen: gen, read: now}
 	t.prune()

@@ -289,3 +289,39 @@ func TestTailRereadsMarkers(t *testing.T) {
 		t.Fatalf("OpenAt of a backup closed and removed: %v, want ErrNotExist at once", err)
 	}
 }
+
+// TestTailSealedMarkerReadFirst: a follower that reads the marker again
+// (its refresh) after the writer stored its last segments and sealed the
+// file still reads those segments: a seal ends the generation only at
+// its length. (It stopped short before.)
+func TestTailSealedMarkerReadFirst(t *testing.T) {
+	client, bucket, _ := s3test.Server(t)
+	key := s3test.Key(t, client, bucket)
+	ws := s3store.New(client, options(bucket, key))
+	defer ws.Close()
+	if err := ws.Lock(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	w, err := ws.Create(t.Context(), store.Journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []byte
+	appendSynced(t, w, &all, 2)
+	o := options(bucket, key)
+	o.TailRefresh = time.Millisecond
+	fs := s3store.New(client, o)
+	defer fs.Close()
+	if got := followCheck(t, fs, 0); !bytes.Equal(got, all) {
+		t.Fatalf("first check read %q, want %q", got, all)
+	}
+	at := int64(len(all))
+	appendSynced(t, w, &all, 2)
+	if err := w.Close(); err != nil { // seals the marker
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond)
+	if got := followCheck(t, fs, at); !bytes.Equal(got, all[at:]) {
+		t.Fatalf("after the seal a check read %q, want %q", got, all[at:])
+	}
+}

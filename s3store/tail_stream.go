@@ -83,6 +83,7 @@ func (r *tailStream) Close() error {
 // known is an end just checked (OpenAt's probe): no need to ask again.
 func (s *Store) tailFetch(ctx context.Context, gen string, pos, known int64) ([]byte, int64, error) {
 	t := &s.tail
+	listedPast := false
 	for relists := 0; ; {
 		t.mu.Lock()
 		g := t.gens[gen]
@@ -132,15 +133,15 @@ func (s *Store) tailFetch(ctx context.Context, gen string, pos, known int64) ([]
 			return nil, 0, io.EOF
 		}
 		if pos > size {
-			// Read by Open past what the cache knows: list once.
-			if relists < maxRelists {
-				relists++
-				if err := s.tailRelist(ctx, gen); err != nil {
-					return nil, 0, err
-				}
-				continue
+			// A position from Open, past what the cache knows: list once.
+			if listedPast {
+				return nil, 0, io.EOF
 			}
-			return nil, 0, io.EOF
+			listedPast = true
+			if err := s.tailRelist(ctx, gen); err != nil {
+				return nil, 0, err
+			}
+			continue
 		}
 		grew, err := s.tailProbe(ctx, gen, size)
 		if err != nil {

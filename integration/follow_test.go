@@ -42,7 +42,9 @@ func caughtUp(t *testing.T, f *follower, p *system, what string) {
 // TestFollowS3 follows an S3 journal through Durable events, snapshots
 // (rotations), a restart of the writer and a takeover by a new writer
 // while the old one still runs: at each step the follower reaches the
-// writer's event and has its state.
+// writer's event and has its state. The writer compacts (the default
+// MergeFanIn): the follower, which asks for each segment key as it
+// comes, relies on merged segments staying MergeDeleteDelay.
 func TestFollowS3(t *testing.T) {
 	e := newEnv(t)
 	p := e.open(prevayler.Options[account]{})

@@ -156,9 +156,15 @@ func (s *Store) tailFetch(ctx context.Context, gen string, pos, known int64) ([]
 
 // tailProbe asks whether gen has grown past size, the end the cache
 // knows: one GET of the next segment key. A 404 is nothing new, unless
-// that key has been absent for TailRefresh: then the generation is
-// listed, in case the segment was written, merged and deleted while
-// this process was frozen (see doc.go, "Followers").
+// the cache learnt nothing of gen (a listing, a segment found) for
+// TailRefresh: then the generation is listed. Why that suffices: a
+// segment key stays readable for MergeDeleteDelay (a minute, twice
+// TailRefresh or more) after the segment was written, because
+// compaction deletes merged sources only that long after the merged
+// object was stored. So a 404 within TailRefresh of the last thing
+// learnt cannot hide a segment written since; a follower that was
+// frozen or slow for longer lists at its first check (doc.go,
+// "Followers").
 func (s *Store) tailProbe(ctx context.Context, gen string, size int64) (grew bool, err error) {
 	t := &s.tail
 	t.mu.Lock()

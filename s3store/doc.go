@@ -166,25 +166,30 @@
 //     store.ErrNotExist, and the follower looks for it elsewhere or
 //     reloads.
 //   - The generation is listed again when a piece it listed is gone (it
-//     was merged: the merged object holds the same bytes), and when the
-//     next segment key has been absent for TailRefresh. Compaction
-//     deletes merged segments no earlier than MergeDeleteDelay (a
-//     minute) after the merged object was stored, so a segment key
-//     stays readable for at least a minute after its segment was
-//     written. A follower that asks for the same key at most TailRefresh
-//     apart, less than half that delay, cannot miss it; one that was
-//     frozen or slow longer (a Lambda between invocations, a paused
-//     process) has not listed for TailRefresh either, and lists at its
-//     first check. Either way nothing written is skipped.
+//     was merged: the merged object holds the same bytes), and when a
+//     check finds the next key absent while the follower has learnt
+//     nothing of the generation (a listing, a segment found) for
+//     TailRefresh. Why that is safe: compaction deletes merged segments
+//     no earlier than MergeDeleteDelay (a minute) after the merged
+//     object was stored, so a segment key stays readable for at least a
+//     minute after its segment was written. Take a segment written at
+//     time w, after the follower last learnt something at time l <= w.
+//     Its first check after w either comes before the segment's key can
+//     be gone (within a minute of w), and finds it, or comes more than a
+//     minute after w, so more than TailRefresh (at most half the delay)
+//     after l, and lists. A follower frozen or slow for any time (a
+//     Lambda between invocations, a paused process) is the second case:
+//     nothing written is skipped.
 //
 // An idle follower costs, per hour at the defaults, 3,600 GETs for its
 // checks plus at most 120 marker GETs and 120 LISTs: one GET per check,
 // one LIST and one marker GET per refresh, as
 // TestFollowS3IdlePollIsOneGET in package integration checks (at the
-// defaults, against versitygw: 68 GETs and 2 LISTs in 65 s, 65 checks). S3 serves about
-// 5,500 GETs a second per prefix, so a thousand followers of one journal
-// (1,000 GETs a second, plus about 33 marker GETs and 33 LISTs) stay far
-// below its throttle; lengthen PollInterval for more.
+// defaults, against versitygw: 68 GETs and 2 LISTs in 65 s, 65 checks).
+// S3 serves about 5,500 GETs a second per prefix, so a thousand
+// followers of one journal (1,000 GETs a second, plus about 33 marker
+// GETs and 33 LISTs) stay far below its throttle; lengthen PollInterval
+// for more.
 //
 // # Servers
 //

@@ -169,17 +169,20 @@
 //     was merged: the merged object holds the same bytes), and when a
 //     check finds the next key absent while the follower has learnt
 //     nothing of the generation (a listing, a segment found) for
-//     TailRefresh. Why that is safe: compaction deletes merged segments
-//     no earlier than MergeDeleteDelay (a minute) after the merged
-//     object was stored, so a segment key stays readable for at least a
-//     minute after its segment was written. Take a segment written at
-//     time w, after the follower last learnt something at time l <= w.
-//     Its first check after w either comes before the segment's key can
-//     be gone (within a minute of w), and finds it, or comes more than a
-//     minute after w, so more than TailRefresh (at most half the delay)
-//     after l, and lists. A follower frozen or slow for any time (a
-//     Lambda between invocations, a paused process) is the second case:
-//     nothing written is skipped.
+//     TailRefresh. A follower never skips bytes: it reads segments in
+//     order and goes past a number only with its bytes, so a key that is
+//     gone can only delay it, and the listing bounds that delay.
+//     Compaction deletes merged segments no earlier than MergeDeleteDelay
+//     (a minute) after the merged object was stored, so a segment key
+//     stays readable for at least a minute after its segment was
+//     written, which makes the delay zero for a follower that keeps
+//     polling. Take a segment written at time w, after the follower last
+//     learnt something at time l <= w. Its first check after w either
+//     comes within a minute of w, and finds the key, or later, so more
+//     than TailRefresh (at most half the delay) after l, and lists. A
+//     follower frozen or slow for any time (a Lambda between
+//     invocations, a paused process) is the second case: it lists at its
+//     first check and goes on from the merged objects.
 //
 // An idle follower costs, per hour at the defaults, 3,600 GETs for its
 // checks plus at most 120 marker GETs and 120 LISTs: one GET per check,

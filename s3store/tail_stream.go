@@ -157,14 +157,14 @@ func (s *Store) tailFetch(ctx context.Context, gen string, pos, known int64) ([]
 // tailProbe asks whether gen has grown past size, the end the cache
 // knows: one GET of the next segment key. A 404 is nothing new, unless
 // the cache learnt nothing of gen (a listing, a segment found) for
-// TailRefresh: then the generation is listed. Why that suffices: a
-// segment key stays readable for MergeDeleteDelay (a minute, twice
-// TailRefresh or more) after the segment was written, because
-// compaction deletes merged sources only that long after the merged
-// object was stored. So a 404 within TailRefresh of the last thing
-// learnt cannot hide a segment written since; a follower that was
-// frozen or slow for longer lists at its first check (doc.go,
-// "Followers").
+// TailRefresh: then the generation is listed. Bytes are never skipped
+// (a number is passed only with its bytes); a key merged away can only
+// delay the follower, by TailRefresh at most, and not at all while it
+// keeps polling: a segment key stays readable for MergeDeleteDelay (a
+// minute, twice TailRefresh or more) after the segment was written,
+// since compaction deletes merged sources only that long after the
+// merged object was stored. A follower frozen or slow for longer lists
+// at its first check (doc.go, "Followers").
 func (s *Store) tailProbe(ctx context.Context, gen string, size int64) (grew bool, err error) {
 	t := &s.tail
 	t.mu.Lock()

@@ -103,7 +103,7 @@ type Options[S any] struct {
 
 	// FollowInterval is, for Follow only, how often the store is checked
 	// for new events. Zero: the store's default (store.Tailer's
-	// PollInterval: 100 ms local, about 1 s S3).
+	// PollInterval: 100 ms local, 1 s S3).
 	FollowInterval time.Duration
 }
 

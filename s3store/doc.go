@@ -159,6 +159,60 @@
 //   - Expiring noncurrent versions or aborting multipart uploads is
 //     harmless: the store writes neither.
 //
+// # Followers
+//
+// The store implements store.Tailer, so prevayler.Follow keeps a
+// read-only replica of the state from the bucket alone. A follower's
+// store keeps, per generation, what it has read: the pieces and the byte
+// offset each starts at, the number of the next segment, the file's
+// first bytes (its header) and the last segment found. A check
+// (OpenAt, every Options.PollInterval, one second by default) asks for
+// the next segment key only: a 404 is nothing new, a segment is appended
+// to what is known and the key after it is asked for, an empty object
+// (a tombstone) ends the generation. An idle check is thus one GET, no
+// LIST, and no request is made per event. Every request goes through
+// the store's counted client (Store.Requests).
+//
+// Two rules keep that cheap check correct:
+//
+//   - The marker of a name is read again when the generation it names
+//     has ended (a tombstone, or a sealed marker), and at least every
+//     Options.TailRefresh (30 s): a rotation, a writer restart or a
+//     takeover replaces the marker and ends the old generation with a
+//     tombstone (Lock writes one; a Writer's Close writes one right after
+//     its last segment for this purpose), so the follower sees the new
+//     file at the check after it. A name whose marker is gone is
+//     store.ErrNotExist, and the follower looks for it elsewhere or
+//     reloads.
+//   - The generation is listed again when a piece it listed is gone (it
+//     was merged: the merged object holds the same bytes), and when a
+//     check finds the next key absent while the follower has learnt
+//     nothing of the generation (a listing, a segment found) for
+//     TailRefresh. A follower never skips bytes: it reads segments in
+//     order and goes past a number only with its bytes, so a key that is
+//     gone can only delay it, and the listing bounds that delay.
+//     Compaction deletes merged segments no earlier than MergeDeleteDelay
+//     (a minute) after the merged object was stored, so a segment key
+//     stays readable for at least a minute after its segment was
+//     written, which makes the delay zero for a follower that keeps
+//     polling. Take a segment written at time w, after the follower last
+//     learnt something at time l <= w. Its first check after w either
+//     comes within a minute of w, and finds the key, or later, so more
+//     than TailRefresh (at most half the delay) after l, and lists. A
+//     follower frozen or slow for any time (a Lambda between
+//     invocations, a paused process) is the second case: it lists at its
+//     first check and goes on from the merged objects.
+//
+// An idle follower costs, per hour at the defaults, 3,600 GETs for its
+// checks plus at most 120 marker GETs and 120 LISTs: one GET per check,
+// one LIST and one marker GET per refresh, as
+// TestFollowS3IdlePollIsOneGET in package integration checks (at the
+// defaults, against versitygw: 68 GETs and 2 LISTs in 65 s, 65 checks).
+// S3 serves about 5,500 GETs a second per prefix, so a thousand
+// followers of one journal (1,000 GETs a second, plus about 33 marker
+// GETs and 33 LISTs) stay far below its throttle; lengthen PollInterval
+// for more.
+//
 // # Servers
 //
 // Lock probes the server once per Store (five requests on

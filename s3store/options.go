@@ -96,6 +96,17 @@ type Options struct {
 	// requests List and Lock make side by side. Default
 	// DefaultConcurrency.
 	Concurrency int
+	// PollInterval is how often a follower checks the journal
+	// (store.Tailer): one GET per check that finds nothing new. Default
+	// DefaultPollInterval.
+	PollInterval time.Duration
+	// TailRefresh is how long a follower trusts the markers it read and
+	// the absence of the next segment before it reads the markers and
+	// lists the generation again: a rotation or a takeover that ends the
+	// generation with a tombstone is seen at the next check anyway.
+	// Default DefaultTailRefresh; it must stay below half of the delay
+	// before merged segments are deleted (see doc.go, "Followers").
+	TailRefresh time.Duration
 }
 
 // withDefaults returns opts with every zero field set, and the
@@ -127,6 +138,12 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.MaxInflight <= 0 {
 		o.MaxInflight = DefaultMaxInflight
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = DefaultPollInterval
+	}
+	if o.TailRefresh <= 0 {
+		o.TailRefresh = DefaultTailRefresh
 	}
 	o.Retry = o.Retry.Normalized()
 	if o.Logger == nil {

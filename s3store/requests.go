@@ -62,7 +62,8 @@ func (c counted) ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, o
 
 // Requests returns the requests the store made since New, by kind, and
 // the bytes they carried (store.RequestCounter). An open journal that
-// receives no events makes none: the uploader is idle, and nothing polls.
+// receives no events makes none: the uploader is idle. A follower's
+// store makes one GET per check (see doc.go, "Followers").
 func (s *Store) Requests() store.Requests {
 	n := &s.reqs
 	return store.Requests{

@@ -88,6 +88,13 @@ func (s *Store) sealClosed(ctx context.Context, gen string, sl seal) {
 	if s.usable(ctx) != nil || s.mutable() != nil {
 		return
 	}
+	// A tombstone right after the last segment tells a follower polling
+	// the next segment key that the file is complete, so that it reads
+	// the markers at its next check and sees a rotation at once instead
+	// of after Options.TailRefresh. It is what a later Lock would write.
+	if err := s.putTombstone(ctx, gen, sl.segments+1); err != nil {
+		s.log.Warn("s3store: ending a closed generation with a tombstone failed; followers see its successor later", "generation", gen, "err", err)
+	}
 	var names []string
 	s.mu.Lock()
 	for n, f := range s.files {

@@ -23,6 +23,7 @@ type Store struct {
 	log    *slog.Logger
 	retry  uploader.Retry
 	reqs   requestCounts // every request made through client
+	tail   tailCache     // what followers know of the files (tail.go)
 
 	// op serialises the calls that change markers (Lock, Create, Rename,
 	// Remove), so that files and garbage collection see one history.

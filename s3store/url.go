@@ -29,12 +29,14 @@ const (
 	paramTimeout     = "timeout"      // Options.Retry.Timeout: a Go duration
 	paramFailAfter   = "failafter"    // Options.FailAfter: a Go duration
 	paramClose       = "closetimeout" // Options.CloseTimeout: a Go duration
+	paramPoll        = "poll"         // Options.PollInterval: a Go duration
+	paramRefresh     = "tailrefresh"  // Options.TailRefresh: a Go duration
 )
 
 var urlParams = []string{
 	paramRegion, paramEndpoint, paramProfile, paramPathStyle,
 	paramSleep, paramBuffer, paramConcurrency, paramInflight, paramAttempts, paramTimeout,
-	paramFailAfter, paramClose,
+	paramFailAfter, paramClose, paramPoll, paramRefresh,
 }
 
 // ParseURL returns the options an "s3" URL names:
@@ -56,6 +58,8 @@ var urlParams = []string{
 //	timeout=1m                Options.Retry.Timeout
 //	failafter=20s             Options.FailAfter
 //	closetimeout=10s          Options.CloseTimeout
+//	poll=2s                   Options.PollInterval (a follower's check)
+//	tailrefresh=30s           Options.TailRefresh
 //
 // Credentials never go in the URL: they come from the standard AWS
 // configuration, as NewClient loads it. An unknown parameter or an invalid
@@ -110,6 +114,12 @@ func ParseURL(u *url.URL) (Options, ClientOptions, error) {
 		return opts, copts, err
 	}
 	if opts.CloseTimeout, err = durationParam(q, paramClose); err != nil {
+		return opts, copts, err
+	}
+	if opts.PollInterval, err = durationParam(q, paramPoll); err != nil {
+		return opts, copts, err
+	}
+	if opts.TailRefresh, err = durationParam(q, paramRefresh); err != nil {
 		return opts, copts, err
 	}
 	if v := q.Get(paramBuffer); v != "" {

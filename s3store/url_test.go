@@ -19,13 +19,14 @@ import (
 func TestParseURL(t *testing.T) {
 	u, _ := url.Parse("s3://my-bucket/apps/bank/journal?region=eu-west-1&endpoint=http://127.0.0.1:4566" +
 		"&sleep=500ms&buffer=64MiB&concurrency=4&inflight=3&attempts=3&timeout=10s&profile=dev&pathstyle=true" +
-		"&failafter=20s&closetimeout=5s")
+		"&failafter=20s&closetimeout=5s&poll=2s&tailrefresh=20s")
 	opts, copts, err := s3store.ParseURL(u)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := s3store.Options{Bucket: "my-bucket", Key: "apps/bank/journal", SleepTime: 500 * time.Millisecond,
-		MaxBuffer: 64 << 20, Concurrency: 4, MaxInflight: 3, FailAfter: 20 * time.Second, CloseTimeout: 5 * time.Second}
+		MaxBuffer: 64 << 20, Concurrency: 4, MaxInflight: 3, FailAfter: 20 * time.Second, CloseTimeout: 5 * time.Second,
+		PollInterval: 2 * time.Second, TailRefresh: 20 * time.Second}
 	want.Retry.Attempts, want.Retry.Timeout = 3, 10*time.Second
 	if opts != want {
 		t.Errorf("Options = %+v, want %+v", opts, want)

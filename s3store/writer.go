@@ -114,6 +114,9 @@ func (w *writer) Wait(ctx context.Context) error {
 // Close uploads everything written and stops the uploader, within
 // Options.CloseTimeout: past it, or after a failure for good, it returns
 // an error that says how many bytes in how many writes were not stored.
+// A complete generation then gets a tombstone after its last segment,
+// which tells followers at their next check (see sealClosed), and its
+// markers are sealed.
 func (w *writer) Close() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()

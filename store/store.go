@@ -135,6 +135,12 @@ type Failer interface {
 // Tailer is an optional interface of a Store whose files can be read while
 // they grow, for followers (read-only replicas that tail the journal).
 // Neither method needs the lock, and neither writes anything.
+//
+// A Tailer may answer from what it learnt earlier about which file a name
+// holds, to keep a check cheap (S3 reads a marker again only now and
+// then): once the writer of a renamed or removed file has closed it, an
+// open that reads that file to its end lets the store notice, and the
+// next open shows the name as it is now; storetest checks both.
 type Tailer interface {
 	// OpenAt streams a file from byte offset off to its end as it is now
 	// (bytes written later may or may not be seen). An offset at or past

@@ -9,7 +9,7 @@ import (
 )
 
 // TestReader runs the writer and two reader instances on a local journal
-// (the S3 store can be followed once it implements store.Tailer): each
+// (package integration follows an S3 journal, TestFollowS3): each
 // reader answers every event the writer acknowledged before the
 // invocation, although it never polled in between (it polls once an
 // hour, as good as a frozen instance), refuses changes, and waits for an

@@ -40,6 +40,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("CanceledContext", func(t *testing.T) { testCanceled(t, h) })
 	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, h) })
 	t.Run("Protocol", func(t *testing.T) { testProtocol(t, h) })
+	t.Run("Tailer", func(t *testing.T) { testTailer(t, h) })
 }
 
 // env is one fresh journal location and the handles opened on it.

@@ -132,3 +132,38 @@ type skewClient struct{ *skewed }
 func (c skewClient) GetObject(ctx context.Context, in *s3.GetObjectInput, o ...func(*s3.Options)) (*s3.GetObjectOutput, error) {
 	return nil, c.fail()
 }
+
+// noServer answers every request with errNoServer.
+type noServer struct{ s3store.Client }
+
+var errNoServer = errors.New("no server")
+
+func (noServer) ListObjectsV2(context.Context, *s3.ListObjectsV2Input, ...func(*s3.Options)) (*s3.ListObjectsV2Output, error) {
+	return nil, errNoServer
+}
+
+// TestTailRefreshBelowHalfDeleteDelay: a follower must relist at least
+// twice within the delay before merged segments go, or it could miss one;
+// a TailRefresh above half of MergeDeleteDelay is refused, and the
+// default refresh follows a short delay down.
+func TestTailRefreshBelowHalfDeleteDelay(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		refresh, delay time.Duration
+		ok             bool
+	}{
+		{"defaults", 0, 0, true},
+		{"half", 30 * time.Second, time.Minute, true},
+		{"above half", 31 * time.Second, time.Minute, false},
+		{"default refresh, short delay", 0, 10 * time.Millisecond, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := s3store.Options{Bucket: "b", TailRefresh: tc.refresh, MergeDeleteDelay: tc.delay,
+				Retry: uploader.Retry{Attempts: 1}}
+			_, err := s3store.New(noServer{}, o).List(t.Context())
+			if got := errors.Is(err, errNoServer); got != tc.ok {
+				t.Errorf("TailRefresh %v, MergeDeleteDelay %v: List fails with %v, want the configuration accepted: %v", tc.refresh, tc.delay, err, tc.ok)
+			}
+		})
+	}
+}

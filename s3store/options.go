@@ -104,8 +104,10 @@ type Options struct {
 	// the absence of the next segment before it reads the markers and
 	// lists the generation again: a rotation or a takeover that ends the
 	// generation with a tombstone is seen at the next check anyway.
-	// Default DefaultTailRefresh; it must stay below half of the delay
-	// before merged segments are deleted (see doc.go, "Followers").
+	// Default DefaultTailRefresh, or half of MergeDeleteDelay if that is
+	// less; a value above half of MergeDeleteDelay is a configuration
+	// error (see doc.go, "Followers"). Set MergeDeleteDelay alike on the
+	// writer and its followers.
 	TailRefresh time.Duration
 }
 
@@ -142,12 +144,18 @@ func (o Options) withDefaults() (Options, error) {
 	if o.PollInterval <= 0 {
 		o.PollInterval = DefaultPollInterval
 	}
-	if o.TailRefresh <= 0 {
-		o.TailRefresh = DefaultTailRefresh
-	}
+
 	o.Retry = o.Retry.Normalized()
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	// A follower relisting less often than every half delay could miss a
+	// segment merged and deleted between two of its listings (doc.go,
+	// Followers).
+	if o.TailRefresh <= 0 {
+		o.TailRefresh = min(DefaultTailRefresh, o.MergeDeleteDelay/2)
+	} else if o.TailRefresh > o.MergeDeleteDelay/2 {
+		return o, fmt.Errorf("s3store: Options.TailRefresh %v is above half of MergeDeleteDelay %v", o.TailRefresh, o.MergeDeleteDelay)
 	}
 	switch {
 	case o.Bucket == "":

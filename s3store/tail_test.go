@@ -76,6 +76,7 @@ func TestTailIdleCheckIsOneGET(t *testing.T) {
 
 	o := options(bucket, key)
 	o.TailRefresh = time.Hour
+	o.MergeDeleteDelay = 2 * time.Hour
 	fs := s3store.New(client, o)
 	defer fs.Close()
 	if got := followCheck(t, fs, 0); !bytes.Equal(got, all) {
@@ -173,6 +174,7 @@ func TestTailRelistsAfterAMergeItMissed(t *testing.T) {
 	follower := func(refresh time.Duration) *s3store.Store {
 		o := options(bucket, key)
 		o.TailRefresh = refresh
+		o.MergeDeleteDelay = max(2*refresh, s3store.DefaultMergeDeleteDelay)
 		s := s3store.New(client, o)
 		t.Cleanup(func() { s.Close() })
 		if got := followCheck(t, s, 0); !bytes.Equal(got, all) {
@@ -272,7 +274,7 @@ func TestTailRereadsMarkers(t *testing.T) {
 	}
 
 	// The backup's writer closes: its tombstone is seen at once.
-	fb := s3store.New(client, s3store.Options{Bucket: bucket, Key: key, TailRefresh: time.Hour})
+	fb := s3store.New(client, s3store.Options{Bucket: bucket, Key: key, TailRefresh: time.Hour, MergeDeleteDelay: 2 * time.Hour})
 	defer fb.Close()
 	rc, err := fb.OpenAt(ctx, store.Backup, 0)
 	if err != nil {

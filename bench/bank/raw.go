@@ -59,7 +59,7 @@ func openRawFileStep(cfg Config, step int64) (*rawFile, error) {
 // size).
 func (r *rawFile) write(p []byte) error {
 	if r.step > 0 && r.written+int64(len(p)) > r.end {
-		if err := syscall.Fallocate(int(r.f.Fd()), 0, r.end, r.step); err != nil {
+		if err := fallocate(r.f, r.end, r.step); err != nil {
 			return fmt.Errorf("bank: raw probe: fallocate: %w", err)
 		}
 		r.end += r.step

@@ -70,3 +70,29 @@ func TestPreallocate(t *testing.T) {
 		})
 	}
 }
+
+// TestPreallocateFallback: where fallocate fails (here on a device that
+// takes writes and no reserve), the file goes on without preallocation
+// and Close truncates nothing.
+func TestPreallocateFallback(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("preallocation is Linux only")
+	}
+	dev, err := os.OpenFile(os.DevNull, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &osFile{File: dev}
+	if err := f.Preallocate(16); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := f.Write([]byte("twenty bytes of data")); n != 20 || err != nil {
+		t.Fatalf("Write = %d, %v; want 20, nil", n, err)
+	}
+	if f.step != 0 || f.end != 0 || f.written != 20 {
+		t.Fatalf("step %d, end %d, written %d: want preallocation off after a failed fallocate", f.step, f.end, f.written)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+}

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/prevayler-go/prevayler"
-	"github.com/prevayler-go/prevayler/localstore"
 )
 
 type note struct{ Text string }
@@ -39,7 +38,7 @@ func newAEAD(t *testing.T, seed byte) cipher.AEAD {
 
 func openNotes(dir string, aead cipher.AEAD) (*prevayler.Prevayler[[]string, note, int], error) {
 	return prevayler.Open(context.Background(), appendNote, prevayler.Options[[]string]{
-		Store:        localstore.New(filepath.Join(dir, "journal")),
+		Store:        exactStore(filepath.Join(dir, "journal")), // tests find frames by the file's size
 		Encryption:   aead,
 		InitialState: []string{"initial-secret-state"},
 	})

@@ -18,7 +18,7 @@ import (
 // TestFollowCorrupt: damage before a synced frame stops the follower with
 // ErrCorrupt, returned by Refresh, Err, WaitFor and Close.
 func TestFollowCorrupt(t *testing.T) {
-	newStore, path := localStore(t)
+	newStore, path := exactLocalStore(t)
 	p := mustOpenTally(t, newStore(), prevayler.Options[ledger]{})
 	defer p.Close()
 	for v := int64(1); v <= 5; v++ {

@@ -243,7 +243,7 @@ func TestFollowFinishesArchivedJournal(t *testing.T) {
 // TestFollowTornTail: the half-written last frame of a growing journal is
 // not yet visible, and is applied once complete.
 func TestFollowTornTail(t *testing.T) {
-	newStore, path := localStore(t)
+	newStore, path := exactLocalStore(t)
 	p := mustOpenTally(t, newStore(), prevayler.Options[ledger]{})
 	for v := int64(1); v <= 4; v++ {
 		mustHandle(t, p, v)

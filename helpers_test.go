@@ -46,6 +46,19 @@ func localStore(t *testing.T) (func() store.Store, string) {
 	return func() store.Store { return localstore.New(path) }, path
 }
 
+// exactLocalStore is localStore without preallocation, for the tests that
+// find where frames end by the size of a journal still open (a
+// preallocating writer's file is larger than what it wrote).
+func exactLocalStore(t *testing.T) (func() store.Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "journal")
+	return func() store.Store { return exactStore(path) }, path
+}
+
+func exactStore(path string) store.Store {
+	return localstore.NewWithOptions(path, localstore.Options{Preallocate: localstore.NoPreallocate})
+}
+
 func mustOpen(t *testing.T, st store.Store, opts prevayler.Options[ledger]) *testPrevayler {
 	t.Helper()
 	opts.Store = st

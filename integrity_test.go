@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/prevayler-go/prevayler"
-	"github.com/prevayler-go/prevayler/localstore"
 )
 
 // sizes returns the journal's size after each of n events: the end of
@@ -40,7 +39,7 @@ func openBytes(t *testing.T, data []byte, opts prevayler.Options[ledger]) (*test
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	opts.Store = localstore.New(path)
+	opts.Store = exactStore(path)
 	return prevayler.Open(context.Background(), record, opts)
 }
 
@@ -53,7 +52,7 @@ func TestBufferedMidFileDamageIsCorrupt(t *testing.T) {
 			if enc {
 				opts.Encryption = newAEAD(t, 3)
 			}
-			open, path := localStore(t)
+			open, path := exactLocalStore(t)
 			p := mustOpen(t, open(), opts)
 			ends := handleSizes(t, p, path, 1, 100)
 			mustClose(t, p)
@@ -77,7 +76,7 @@ func TestBufferedMidFileDamageIsCorrupt(t *testing.T) {
 // written before the latest background sync is protected even though the
 // process dies without Sync or Close.
 func TestBufferedBackgroundSyncProtects(t *testing.T) {
-	open, path := localStore(t)
+	open, path := exactLocalStore(t)
 	opts := prevayler.Options[ledger]{Durability: prevayler.Buffered, SyncInterval: 5 * time.Millisecond}
 	p := mustOpen(t, open(), opts)
 	defer p.Close()
@@ -123,7 +122,7 @@ func sealedSince(t *testing.T, path string, size int64) bool {
 // to recover all but its last event without an error.
 func TestClosedJournalLastFrameDamaged(t *testing.T) {
 	for _, d := range []prevayler.Durability{prevayler.Durable, prevayler.Buffered} {
-		open, path := localStore(t)
+		open, path := exactLocalStore(t)
 		opts := prevayler.Options[ledger]{Durability: d}
 		p := mustOpen(t, open(), opts)
 		ends := handleSizes(t, p, path, 1, 100)
@@ -153,7 +152,7 @@ func keepBlob(s files, e blob, _ time.Time) (files, int, error) {
 func TestTornWriteOfEventHoldingAJournal(t *testing.T) {
 	dir := t.TempDir()
 	innerPath := filepath.Join(dir, "inner", "journal")
-	inner, err := prevayler.Open(context.Background(), record, prevayler.Options[ledger]{Store: localstore.New(innerPath)})
+	inner, err := prevayler.Open(context.Background(), record, prevayler.Options[ledger]{Store: exactStore(innerPath)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +174,7 @@ func TestTornWriteOfEventHoldingAJournal(t *testing.T) {
 	} {
 		t.Run(tear.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "journal")
-			p, err := prevayler.Open(context.Background(), keepBlob, prevayler.Options[files]{Store: localstore.New(path)})
+			p, err := prevayler.Open(context.Background(), keepBlob, prevayler.Options[files]{Store: exactStore(path)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -198,7 +197,7 @@ func TestTornWriteOfEventHoldingAJournal(t *testing.T) {
 			if err := os.WriteFile(path, torn, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			q, err := prevayler.Open(context.Background(), keepBlob, prevayler.Options[files]{Store: localstore.New(path)})
+			q, err := prevayler.Open(context.Background(), keepBlob, prevayler.Options[files]{Store: exactStore(path)})
 			if err != nil {
 				t.Fatalf("Open after the torn write: %v, want the first event and a dropped torn write", err)
 			}
@@ -213,7 +212,7 @@ func TestTornWriteOfEventHoldingAJournal(t *testing.T) {
 // Item 4: a journal cut at a frame boundary cannot be told from a crash;
 // the start says that the journal was not closed cleanly.
 func TestCutJournalSaysNotClosed(t *testing.T) {
-	open, path := localStore(t)
+	open, path := exactLocalStore(t)
 	opts := prevayler.Options[ledger]{Encryption: newAEAD(t, 5)}
 	p := mustOpen(t, open(), opts)
 	ends := handleSizes(t, p, path, 1, 10)
@@ -243,7 +242,7 @@ func TestCutJournalSaysNotClosed(t *testing.T) {
 // Item 7: the time of the first event after a restart is never before
 // the last journaled one, also when no event followed the snapshot.
 func TestTimeAfterRestartWithoutEvents(t *testing.T) {
-	open, _ := localStore(t)
+	open, _ := exactLocalStore(t)
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 	p := mustOpen(t, open(), prevayler.Options[ledger]{Clock: clock})
@@ -261,7 +260,7 @@ func TestTimeAfterRestartWithoutEvents(t *testing.T) {
 
 // Sequence numbers survive snapshots and restarts.
 func TestSeqAcrossRestarts(t *testing.T) {
-	open, _ := localStore(t)
+	open, _ := exactLocalStore(t)
 	p := mustOpen(t, open(), prevayler.Options[ledger]{})
 	for i := range 3 {
 		mustHandle(t, p, int64(i))
@@ -310,7 +309,7 @@ func TestOpenWithUnencodableState(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "journal")
 	var logs bytes.Buffer
 	opts := prevayler.Options[itemBag]{
-		Store:        localstore.New(path),
+		Store:        exactStore(path),
 		KeepArchives: 1,
 		Logger:       slog.New(slog.NewTextHandler(&logs, nil)),
 	}
@@ -349,7 +348,7 @@ type bagSystemEv = prevayler.Prevayler[itemBag, putEv, int]
 // openItemBag opens the journal at path with opts and a store of its own.
 func openItemBag(t *testing.T, path string, opts prevayler.Options[itemBag]) *bagSystemEv {
 	t.Helper()
-	opts.Store = localstore.New(path)
+	opts.Store = exactStore(path)
 	p, err := prevayler.Open(context.Background(), putItemEv, opts)
 	if err != nil {
 		t.Fatalf("Open: %v", err)

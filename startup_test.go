@@ -94,7 +94,7 @@ func TestBackupTakesPrecedence(t *testing.T) {
 }
 
 func TestTornTailAtEveryOffsetOfTheLastRecord(t *testing.T) {
-	open, path := localStore(t)
+	open, path := exactLocalStore(t)
 	p := mustOpen(t, open(), prevayler.Options[ledger]{})
 	mustHandle(t, p, 1)
 	mustHandle(t, p, 2)
@@ -135,7 +135,7 @@ func TestTornTailAtEveryOffsetOfTheLastRecord(t *testing.T) {
 }
 
 func TestCorruptJournalFailsAndStaysFailing(t *testing.T) {
-	open, path := localStore(t)
+	open, path := exactLocalStore(t)
 	p := mustOpen(t, open(), prevayler.Options[ledger]{})
 	fi, _ := os.Stat(path)
 	snapEnd := fi.Size()

@@ -16,5 +16,17 @@ func TestConformance(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "data", "journal")
 			return func() store.Store { return localstore.New(path) }
 		},
+		ZeroTail: true, // preallocation is on by default
+	})
+}
+
+func TestConformanceNoPreallocate(t *testing.T) {
+	storetest.Run(t, storetest.Harness{
+		New: func(t *testing.T) func() store.Store {
+			path := filepath.Join(t.TempDir(), "data", "journal")
+			return func() store.Store {
+				return localstore.NewWithOptions(path, localstore.Options{Preallocate: localstore.NoPreallocate})
+			}
+		},
 	})
 }

@@ -34,7 +34,7 @@
 // What survives, and when:
 //
 //   - Writer.Write returns once the operating system has the bytes (one
-//     write(2) on a file opened O_APPEND). A crash of the process loses
+//     write(2) at the end of what was written). A crash of the process loses
 //     nothing; a power loss may lose them.
 //   - Writer.Sync calls fdatasync (fsync outside Linux; F_FULLFSYNC on
 //     Darwin): everything written so far survives a power loss. The
@@ -42,6 +42,22 @@
 //     which makes the file's creation durable.
 //   - Rename and Remove fsync the directory before they return: the new
 //     name, or the absence of the file, survives a power loss.
+//
+// # Preallocation
+//
+// On Linux a file created by Create reserves space ahead of its writes
+// (Options.Preallocate, 16 MiB at a time by default; negative turns it
+// off) with fallocate in mode 0: the space is zero-filled and counted in
+// the file's size, so the fdatasync after a write has data to flush but
+// no new size to record. The file is then written at its descriptor's
+// offset instead of O_APPEND. Close truncates it to the bytes written
+// and fsyncs it. Until then, and after a crash, List, Open and OpenAt
+// show the reserved zeros after the written bytes; the journal format
+// reads zeros to the end of a file as the end of the log, and a follower
+// as events not written yet (docs/FORMAT.md, "The end of the log"). A
+// file system without fallocate, or without room for a whole step, gets
+// a file that grows with its writes. An FS's files preallocate only if
+// they implement Preallocator (OSFS's do).
 //
 // A Writer never retries. After a failed or short write, or a failed
 // fsync, it returns that first error from every later call: appending

@@ -51,13 +51,13 @@ type OSFS struct{}
 
 var _ FS = OSFS{}
 
-// OpenFile opens name with os.OpenFile.
+// OpenFile opens name with os.OpenFile. Its files implement Preallocator.
 func (OSFS) OpenFile(name string, flag int, perm fs.FileMode) (File, error) {
 	f, err := os.OpenFile(name, flag, perm)
 	if err != nil {
 		return nil, err
 	}
-	return osFile{f}, nil
+	return &osFile{File: f}, nil
 }
 
 // Rename calls os.Rename.
@@ -85,8 +85,82 @@ func (OSFS) SyncDir(dir string) error {
 	return err
 }
 
+// Preallocator is an optional interface of a File that the Store has
+// just created, empty, for appending (O_APPEND). A Store whose
+// Options.Preallocate is on calls Preallocate once, before the first
+// write; fakes that do not implement it simply get no preallocation.
+type Preallocator interface {
+	// Preallocate makes the file reserve space ahead of its writes, step
+	// bytes at a time, zero-filled and counted in the file's size, so that
+	// a data sync need not also record a new size after every write.
+	// Writes still land one after the other from the start of the file;
+	// Close truncates the file to the bytes written and syncs it. An
+	// error matching errors.ErrUnsupported means the file cannot: it
+	// stays an ordinary appending file.
+	Preallocate(step int64) error
+}
+
 // osFile replaces Sync with a data sync: the journal only ever grows, so
 // the size is the only metadata that matters and fdatasync covers it.
-type osFile struct{ *os.File }
+//
+// Once preallocating, it writes at the descriptor's offset (O_APPEND
+// would land past the reserved space) and keeps count of what it wrote.
+type osFile struct {
+	*os.File
+	step    int64 // 0: not preallocating
+	written int64
+	end     int64 // size reserved so far
+}
 
-func (f osFile) Sync() error { return datasync(f.File) }
+var _ Preallocator = (*osFile)(nil)
+
+func (f *osFile) Sync() error { return datasync(f.File) }
+
+// Preallocate stops appending and reserves the first step.
+func (f *osFile) Preallocate(step int64) error {
+	if step <= 0 {
+		return nil
+	}
+	if err := clearAppend(f.File); err != nil {
+		return err
+	}
+	f.step = step
+	return nil
+}
+
+func (f *osFile) Write(p []byte) (int, error) {
+	if f.step > 0 && f.written+int64(len(p)) > f.end {
+		f.reserve(f.written + int64(len(p)))
+	}
+	n, err := f.File.Write(p)
+	f.written += int64(n)
+	return n, err
+}
+
+// reserve extends the reserved space to cover need bytes, in whole steps.
+// If the file system cannot (no fallocate, or no room for a whole step)
+// the file goes on without preallocation: the write itself then reports
+// a full disk if the disk is full.
+func (f *osFile) reserve(need int64) {
+	end := (need + f.step - 1) / f.step * f.step
+	if err := fallocate(f.File, f.end, end-f.end); err != nil {
+		f.step = 0
+		return
+	}
+	f.end = end
+}
+
+// Close gives back the reserved space that was not written, makes the
+// new size durable, then closes the file.
+func (f *osFile) Close() error {
+	var err error
+	if f.end > f.written {
+		if err = f.File.Truncate(f.written); err == nil {
+			err = f.File.Sync()
+		}
+	}
+	if cerr := f.File.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

@@ -28,8 +28,9 @@ type writer struct {
 
 var _ store.Writer = (*writer)(nil)
 
-// Write appends p with one write(2). The file is opened with O_APPEND, so
-// every write lands at the current end even after a rename.
+// Write appends p with one write(2), at the end of what was written: the
+// file is opened O_APPEND, or written at its descriptor's offset once
+// preallocating, so a rename does not move where writes land.
 func (w *writer) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()

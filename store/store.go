@@ -36,8 +36,13 @@ func ArchiveName(t time.Time) string {
 
 // FileInfo describes one file of a journal.
 type FileInfo struct {
-	Name    string    // relative name: Journal, Backup, an archive or a temporary name
-	Size    int64     // bytes written so far (for S3: stored so far)
+	Name string // relative name: Journal, Backup, an archive or a temporary name
+	// Size is the bytes written so far (for S3: stored so far). A store
+	// that preallocates (localstore) also counts the zero bytes reserved
+	// after them while a writer has the file open, or had it when a crash
+	// came; the journal format reads zeros to the end as the end of the
+	// log.
+	Size    int64
 	ModTime time.Time // last modification, as the store reports it
 }
 
@@ -66,7 +71,9 @@ type Store interface {
 	// List returns every file of the journal, in no particular order.
 	List(ctx context.Context) ([]FileInfo, error)
 
-	// Open streams the whole content of a file. ErrNotExist if missing.
+	// Open streams the whole content of a file, with the zeros a
+	// preallocating store reserved (see FileInfo.Size). ErrNotExist if
+	// missing.
 	Open(ctx context.Context, name string) (io.ReadCloser, error)
 
 	// Create starts a new, empty file. It fails if the file exists.

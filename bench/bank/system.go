@@ -51,14 +51,15 @@ type Kind struct {
 
 // Names of the systems, as in the report.
 const (
-	Prevayler      = "prevayler"
-	PrevaylerRadix = "prevayler (radix state)"
-	BoltUpdate     = "bbolt Update"
-	BoltBatch      = "bbolt Batch"
-	SQLite         = "SQLite"
-	Pebble         = "pebble"
-	RawSync        = "raw per record"
-	RawGroup       = "raw group commit"
+	Prevayler       = "prevayler"
+	PrevaylerRadix  = "prevayler (radix state)"
+	BoltUpdate      = "bbolt Update"
+	BoltBatch       = "bbolt Batch"
+	SQLite          = "SQLite"
+	Pebble          = "pebble"
+	RawSync         = "raw per record"
+	RawSyncPrealloc = "raw per record, preallocated"
+	RawGroup        = "raw group commit"
 )
 
 // Kinds returns every system the workload compares, the library first.
@@ -71,6 +72,7 @@ func Kinds() []Kind {
 		{Name: SQLite, Open: OpenSQLite, Durable: true, Buffered: true},
 		{Name: Pebble, Open: OpenPebble, Durable: true, Buffered: true},
 		{Name: RawSync, Open: OpenRawSync, Durable: true, Buffered: true},
+		{Name: RawSyncPrealloc, Open: OpenRawSyncPrealloc, Durable: true},
 		{Name: RawGroup, Open: OpenRawGroup, Durable: true},
 	}
 }

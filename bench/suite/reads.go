@@ -20,7 +20,7 @@ const readBatch = 1024
 func (r *runner) runReads(ctx context.Context) {
 	for _, k := range bank.Kinds() {
 		// bbolt Batch reads as bbolt Update does; the raw probes keep no store to read.
-		if k.Name == bank.RawSync || k.Name == bank.RawGroup || k.Name == bank.BoltBatch || !r.o.selected("reads/"+k.Name) {
+		if k.Name == bank.RawSync || k.Name == bank.RawSyncPrealloc || k.Name == bank.RawGroup || k.Name == bank.BoltBatch || !r.o.selected("reads/"+k.Name) {
 			continue
 		}
 		rd, err := r.readsOn(ctx, k)

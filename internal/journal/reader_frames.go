@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"time"
@@ -214,9 +215,11 @@ func (r *Reader) zeroToEnd() bool {
 		return false
 	}
 	n := int64(len(r.buf))
-	var chunk [4096]byte
+	// A preallocated tail is megabytes that a follower reads at every
+	// look: large reads, compared a block at a time.
+	chunk := make([]byte, zeroChunk)
 	for {
-		m, err := r.br.Read(chunk[:])
+		m, err := r.br.Read(chunk)
 		if !allZero(chunk[:m]) {
 			// Not padding after all; keep the bytes read for the caller.
 			r.buf = append(r.buf, chunk[:m]...)
@@ -234,11 +237,17 @@ func (r *Reader) zeroToEnd() bool {
 	}
 }
 
+const zeroChunk = 64 << 10
+
+var zeros [zeroChunk]byte
+
 func allZero(b []byte) bool {
-	for _, c := range b {
-		if c != 0 {
+	for len(b) > 0 {
+		n := min(len(b), zeroChunk)
+		if !bytes.Equal(b[:n], zeros[:n]) {
 			return false
 		}
+		b = b[n:]
 	}
 	return true
 }

@@ -97,7 +97,8 @@ func (f *FS) Crash(opts CrashOptions) {
 		if rest := ino.data[ino.synced:]; len(rest) > 0 && opts.Unsynced != nil {
 			data = append(data, opts.Unsynced(path, bytes.Clone(rest))...)
 		}
-		s := &inode{data: data, synced: len(data), modTime: ino.modTime}
+		r := ino.reservedSynced
+		s := &inode{data: data, synced: len(data), reserved: r, reservedSynced: r, modTime: ino.modTime}
 		kept[ino] = s
 		return s
 	}
@@ -144,7 +145,8 @@ func (f *FS) Clone() *FS {
 		if n, ok := inos[ino]; ok {
 			return n
 		}
-		n := &inode{data: bytes.Clone(ino.data), synced: ino.synced, modTime: ino.modTime}
+		n := &inode{data: bytes.Clone(ino.data), synced: ino.synced, reserved: ino.reserved,
+			reservedSynced: ino.reservedSynced, modTime: ino.modTime}
 		inos[ino] = n
 		return n
 	}
@@ -177,7 +179,7 @@ func (f *FS) ReadFile(path string) ([]byte, bool) {
 	if !ok {
 		return nil, false
 	}
-	return bytes.Clone(ino.data), true
+	return ino.content(), true
 }
 
 // WriteFile creates or replaces a file with data, durable at once, as if

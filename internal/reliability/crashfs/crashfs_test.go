@@ -258,8 +258,9 @@ func TestLocalstoreConformance(t *testing.T) {
 		New: func(t *testing.T) func() store.Store {
 			f := New()
 			return func() store.Store {
-				return localstore.NewWithOptions(filepath.Join(testDir, "journal"), localstore.Options{FS: f})
+				return localstore.NewWithOptions(filepath.Join(testDir, "journal"), localstore.Options{FS: f, Preallocate: 4096})
 			}
 		},
+		ZeroTail: true,
 	})
 }

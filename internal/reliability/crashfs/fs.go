@@ -1,6 +1,7 @@
 package crashfs
 
 import (
+	"bytes"
 	"io"
 	"io/fs"
 	"maps"
@@ -32,11 +33,24 @@ type FS struct {
 var _ localstore.FS = (*FS)(nil)
 
 // inode is one file's bytes. Only appends are modelled, so the durable
-// bytes are a prefix: the first synced.
+// bytes are a prefix: the first synced. A preallocating file's size runs
+// past its bytes to reserved, in zeros; the reserve survives a crash as
+// of the last Sync (fdatasync makes the size of a file durable).
 type inode struct {
-	data    []byte
-	synced  int
-	modTime time.Time
+	data           []byte
+	synced         int
+	reserved       int
+	reservedSynced int
+	modTime        time.Time
+}
+
+// size is the file's size: its bytes, then the zeros reserved after them.
+func (ino *inode) size() int { return max(len(ino.data), ino.reserved) }
+
+// content is what a reader sees: the bytes, then the reserved zeros.
+func (ino *inode) content() []byte {
+	b := bytes.Clone(ino.data)
+	return append(b, make([]byte, ino.size()-len(b))...)
 }
 
 // dir holds the two views of one directory and the changes between them.
@@ -209,7 +223,7 @@ func (f *FS) ReadDir(name string) ([]fs.DirEntry, error) {
 	}
 	var out []fs.DirEntry
 	for base, ino := range d.live {
-		out = append(out, entry{info: fileInfo{name: base, size: int64(len(ino.data)), modTime: ino.modTime}})
+		out = append(out, entry{info: fileInfo{name: base, size: int64(ino.size()), modTime: ino.modTime}})
 	}
 	for p := range f.dirs {
 		if p != name && filepath.Dir(p) == name {

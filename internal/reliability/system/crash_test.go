@@ -56,8 +56,14 @@ func hSeedFS(t *testing.T) (*crashfs.FS, []hEvent) {
 	return fs, hSeed(t, hLocal(fs))
 }
 func hLocal(fs *crashfs.FS) store.Store {
-	return localstore.NewWithOptions(hPath, localstore.Options{FS: fs})
+	return localstore.NewWithOptions(hPath, localstore.Options{FS: fs, Preallocate: hPreallocate})
 }
+
+// hPreallocate is the journal's reserve step on crashfs: small, so that
+// the workload's journals extend their reserve many times, and every
+// crash leaves a zero tail (crashfs's files preallocate as localstore's
+// do on Linux, where it is on by default).
+const hPreallocate = 256
 
 // hTally adds up one enumeration for its figure line and its failures.
 type hTally struct {
@@ -131,7 +137,7 @@ func hEnumerateCrashes(t *testing.T, d prevayler.Durability, wrap func(*crashfs.
 		if wrap == nil {
 			return hLocal(fs)
 		}
-		return localstore.NewWithOptions(hPath, localstore.Options{FS: wrap(fs)})
+		return localstore.NewWithOptions(hPath, localstore.Options{FS: wrap(fs), Preallocate: hPreallocate})
 	}
 	seedFS := crashfs.New()
 	seed := hSeed(t, local(seedFS))

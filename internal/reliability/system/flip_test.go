@@ -12,6 +12,7 @@ import (
 	"github.com/prevayler-go/prevayler"
 	"github.com/prevayler-go/prevayler/internal/reliability"
 	"github.com/prevayler-go/prevayler/internal/reliability/crashfs"
+	"github.com/prevayler-go/prevayler/localstore"
 	"github.com/prevayler-go/prevayler/store"
 	"github.com/prevayler-go/prevayler/store/memstore"
 )
@@ -28,7 +29,10 @@ type hJournal struct {
 func hWriteJournal(t *testing.T, aead cipher.AEAD) hJournal {
 	t.Helper()
 	fs := crashfs.New()
-	p, err := prevayler.Open(context.Background(), hReplay, prevayler.Options[hLog]{Store: hLocal(fs), Encryption: aead})
+	// Without preallocation: the frames' ends are read off the size of
+	// the open journal.
+	st := localstore.NewWithOptions(hPath, localstore.Options{FS: fs, Preallocate: localstore.NoPreallocate})
+	p, err := prevayler.Open(context.Background(), hReplay, prevayler.Options[hLog]{Store: st, Encryption: aead})
 	if err != nil {
 		t.Fatal(err)
 	}

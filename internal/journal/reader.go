@@ -43,6 +43,7 @@ type Reader struct {
 	lastNsec int32
 	closed   bool  // a closed seal was read
 	padding  int64 // zero bytes after the end of the log
+	live     bool  // a follower's read of a file still written (Resume)
 
 	stats ReaderStats
 }

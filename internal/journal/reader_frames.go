@@ -226,6 +226,15 @@ func (r *Reader) zeroToEnd() bool {
 			return false
 		}
 		n += int64(m)
+		if r.live && err == nil {
+			// A follower reads the file again at its next look from this
+			// very offset; the writer writes in order, so bytes after a
+			// block of zeros are not written yet. Reading the megabytes
+			// of reserve at every look cost an idle follower milliseconds;
+			// recovery, which is not live, still reads them all.
+			r.padding, r.err = n, io.EOF
+			return true
+		}
 		if err == io.EOF {
 			r.padding, r.err = n, io.EOF
 			return true

@@ -97,6 +97,7 @@ func Resume(src io.Reader, name string, aead cipher.AEAD, pos Position) *Reader 
 		lastNsec: pos.lastNsec,
 		sawEntry: pos.sawEntry,
 		closed:   pos.closed,
+		live:     true,
 	}
 	if aead != nil {
 		rd.nonce = make([]byte, aead.NonceSize())

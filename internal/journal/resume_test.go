@@ -191,3 +191,43 @@ func FuzzResume(f *testing.F) {
 		}
 	})
 }
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+// TestResumeStopsAtPreallocatedZeros: a follower that finds zeros where
+// the next frame would start (space the writer preallocated) stops there
+// after a block of them, and reads again from the same position at its
+// next look; it read the whole reserve, 16 MiB, at every look, which cost
+// an idle follower milliseconds each time. A frame written later into the
+// zeros is then read. Recovery (NewReader) still reads zeros to the end.
+func TestResumeStopsAtPreallocatedZeros(t *testing.T) {
+	b := build(t, spec{snapshot: []byte("s"), batches: batches(3, 2)})
+	r, err := NewReader(bytes.NewReader(b.upTo(2)), "journal.test", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, pos := readFrom(t, r)
+	reserve := 16 << 20
+	src := &countingReader{r: bytes.NewReader(make([]byte, reserve))}
+	evs, _, again := readFrom(t, Resume(src, "journal.test", nil, pos))
+	if len(evs) != 0 || again.Offset() != pos.Offset() {
+		t.Fatalf("zeros read as %d events, position %d -> %d", len(evs), pos.Offset(), again.Offset())
+	}
+	if src.n > 4<<20 {
+		t.Errorf("a look at a preallocated tail read %d bytes of zeros, want a few blocks", src.n)
+	}
+	written := append(b.frame(2), make([]byte, reserve)...)
+	if evs, _, _ := readFrom(t, Resume(bytes.NewReader(written), "journal.test", nil, again)); len(evs) == 0 {
+		t.Error("the frame written into the zeros was not read")
+	}
+}

@@ -27,6 +27,7 @@ type tailStream struct {
 	known int64  // the end as OpenAt's probe or listing found it; -1: none
 	cur   []byte // file bytes from curAt on
 	curAt int64
+	found int // segments this stream found by probing since it last listed ahead
 	err   error
 }
 
@@ -37,7 +38,7 @@ func (r *tailStream) Read(p []byte) (int, error) {
 			r.pos += int64(n)
 			return n, nil
 		}
-		data, at, err := r.s.tailFetch(r.ctx, r.gen, r.pos, r.known)
+		data, at, err := r.s.tailFetch(r.ctx, r.gen, r.pos, r.known, &r.found)
 		if err != nil {
 			if err != io.EOF {
 				err = fmt.Errorf("s3store: read %q: %w", r.name, err)
@@ -81,7 +82,7 @@ func (r *tailStream) Close() error {
 // tailFetch returns bytes of gen that hold byte pos, and the offset of
 // the first of them; io.EOF at the end of what the bucket holds now.
 // known is an end just checked (OpenAt's probe): no need to ask again.
-func (s *Store) tailFetch(ctx context.Context, gen string, pos, known int64) ([]byte, int64, error) {
+func (s *Store) tailFetch(ctx context.Context, gen string, pos, known int64, found *int) ([]byte, int64, error) {
 	t := &s.tail
 	listedPast := false
 	for relists := 0; ; {
@@ -143,6 +144,19 @@ func (s *Store) tailFetch(ctx context.Context, gen string, pos, known int64) ([]
 			}
 			continue
 		}
+		if *found >= aheadAfter {
+			// Behind a busy writer: one listing instead of a GET per
+			// segment (tail_ahead.go).
+			*found = 0
+			learnt, err := s.tailListAhead(ctx, gen)
+			if err != nil {
+				return nil, 0, err
+			}
+			if learnt {
+				known = -1
+				continue
+			}
+		}
 		grew, err := s.tailProbe(ctx, gen, size)
 		if err != nil {
 			return nil, 0, err
@@ -150,6 +164,7 @@ func (s *Store) tailFetch(ctx context.Context, gen string, pos, known int64) ([]
 		if !grew {
 			return nil, 0, io.EOF
 		}
+		*found++
 		known = -1
 	}
 }

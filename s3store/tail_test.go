@@ -327,3 +327,61 @@ func TestTailSealedMarkerReadFirst(t *testing.T) {
 		t.Fatalf("after the seal a check read %q, want %q", got, all[at:])
 	}
 }
+
+// TestTailBehindBusyWriterReadsMergedObjects: a follower behind a writer
+// that stored a segment per sync lists ahead once its probes keep finding
+// segments, and reads the merged objects compaction made: 23 GETs and a
+// LIST for 61 segments where it made 62 GETs.
+func TestTailBehindBusyWriterReadsMergedObjects(t *testing.T) {
+	client, bucket, _ := s3test.Server(t)
+	key := s3test.Key(t, client, bucket)
+	wo := options(bucket, key)
+	wo.MergeFanIn = 4
+	wo.MergeDeleteDelay = 2 * time.Hour
+	ws := s3store.New(client, wo)
+	defer ws.Close()
+	if err := ws.Lock(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	w, err := ws.Create(t.Context(), store.Journal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	var all []byte
+	appendSynced(t, w, &all, 3)
+
+	o := options(bucket, key)
+	o.TailRefresh = time.Hour
+	o.MergeDeleteDelay = 2 * time.Hour
+	fs := s3store.New(client, o)
+	defer fs.Close()
+	if got := followCheck(t, fs, 0); !bytes.Equal(got, all) {
+		t.Fatalf("first check read %q, want %q", got, all)
+	}
+	at := int64(len(all))
+	appendSynced(t, w, &all, 61)
+	// The merges run in the writer's background: wait for the last.
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		n := 0
+		for _, k := range objectKeys(t, client, bucket, key+".g/") {
+			if len(k) > 41 && k[len(k)-41] != '/' && k[len(k)-21] == '-' {
+				n++
+			}
+		}
+		if n >= 20 { // 16 of 4 segments, 4 of 16
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	before := fs.Requests()
+	if got := followCheck(t, fs, at); !bytes.Equal(got, all[at:]) {
+		t.Fatalf("catching up read %d bytes, want %d", len(got), len(all)-int(at))
+	}
+	got := fs.Requests().Sub(before)
+	if got.Gets > 24 || got.Lists > 3 {
+		t.Errorf("catching up on 61 segments made %d GETs and %d LISTs, want at most 24 and 3", got.Gets, got.Lists)
+	}
+	t.Logf("catching up on 61 segments: %d GETs, %d LISTs", got.Gets, got.Lists)
+}

@@ -2,11 +2,9 @@ package s3store
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
@@ -35,18 +33,7 @@ func (c *compactor) deleteSources(ctx context.Context, job mergeJob) {
 	for i, p := range job.sources {
 		ids[i] = types.ObjectIdentifier{Key: aws.String(c.s.pieceKey(c.gen, p))}
 	}
-	err := c.s.do(ctx, "delete merged segments", func(ctx context.Context) error {
-		res, err := c.s.client.DeleteObjects(ctx, &s3.DeleteObjectsInput{
-			Bucket: &c.s.opts.Bucket,
-			Delete: &types.Delete{Objects: ids, Quiet: aws.Bool(true)},
-		})
-		if err == nil && len(res.Errors) > 0 {
-			e := res.Errors[0]
-			return fmt.Errorf("delete %s: %s: %s", aws.ToString(e.Key), aws.ToString(e.Code), aws.ToString(e.Message))
-		}
-		return err
-	})
-	if err != nil {
+	if err := c.s.deleteObjects(ctx, "delete merged segments", ids); err != nil {
 		c.s.log.Warn("s3store: deleting merged segments failed; they stay, and read the same as the merged object",
 			"generation", c.gen, "first", job.to.first, "last", job.to.last, "err", err)
 		return

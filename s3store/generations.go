@@ -181,17 +181,7 @@ func (s *Store) deleteGeneration(ctx context.Context, gen string) error {
 	for len(ids) > 0 && err == nil {
 		page := ids[max(len(ids)-1000, 0):]
 		ids = ids[:len(ids)-len(page)]
-		err = s.do(ctx, "delete generation", func(ctx context.Context) error {
-			res, err := s.client.DeleteObjects(ctx, &s3.DeleteObjectsInput{
-				Bucket: &s.opts.Bucket,
-				Delete: &types.Delete{Objects: page, Quiet: aws.Bool(true)},
-			})
-			if err == nil && len(res.Errors) > 0 {
-				e := res.Errors[0]
-				return fmt.Errorf("delete %s: %s: %s", aws.ToString(e.Key), aws.ToString(e.Code), aws.ToString(e.Message))
-			}
-			return err
-		})
+		err = s.deleteObjects(ctx, "delete generation", page)
 		s.log.Debug("s3store: collected", "generation", gen, "objects", len(page))
 	}
 	if err != nil {

@@ -34,18 +34,7 @@ func (s *Store) dropShadowed(ctx context.Context, gen string, c cover) int {
 	for len(ids) > 0 {
 		page := ids[:min(len(ids), 1000)]
 		ids = ids[len(page):]
-		err := s.do(ctx, "delete merged sources left", func(ctx context.Context) error {
-			res, err := s.client.DeleteObjects(ctx, &s3.DeleteObjectsInput{
-				Bucket: &s.opts.Bucket,
-				Delete: &types.Delete{Objects: page, Quiet: aws.Bool(true)},
-			})
-			if err == nil && len(res.Errors) > 0 {
-				e := res.Errors[0]
-				return fmt.Errorf("delete %s: %s: %s", aws.ToString(e.Key), aws.ToString(e.Code), aws.ToString(e.Message))
-			}
-			return err
-		})
-		if err != nil {
+		if err := s.deleteObjects(ctx, "delete merged sources left", page); err != nil {
 			s.log.Warn("s3store: lock: deleting merged sources left by a previous writer failed; the next Lock retries",
 				"generation", gen, "err", err)
 			break
@@ -53,4 +42,20 @@ func (s *Store) dropShadowed(ctx context.Context, gen string, c cover) int {
 		dropped += len(page)
 	}
 	return dropped
+}
+
+// deleteObjects deletes up to 1,000 objects in one request, retried as
+// every request is; a key the server could not delete fails it.
+func (s *Store) deleteObjects(ctx context.Context, what string, ids []types.ObjectIdentifier) error {
+	return s.do(ctx, what, func(ctx context.Context) error {
+		res, err := s.client.DeleteObjects(ctx, &s3.DeleteObjectsInput{
+			Bucket: &s.opts.Bucket,
+			Delete: &types.Delete{Objects: ids, Quiet: aws.Bool(true)},
+		})
+		if err == nil && len(res.Errors) > 0 {
+			e := res.Errors[0]
+			return fmt.Errorf("delete %s: %s: %s", aws.ToString(e.Key), aws.ToString(e.Code), aws.ToString(e.Message))
+		}
+		return err
+	})
 }

@@ -98,7 +98,10 @@ type Options[S any] struct {
 
 	// KeepArchives, if positive, removes all but the newest KeepArchives
 	// archives (journal.backup-<timestamp>) after each snapshot and at
-	// start-up. Zero keeps them all.
+	// start-up. Zero keeps them all. The removal runs in the background:
+	// Open and Snapshot return without waiting for the store's deletes,
+	// a failed delete is logged and retried after the next snapshot, and
+	// Close cancels a pass that is still running and waits for it.
 	KeepArchives int
 
 	// FollowInterval is, for Follow only, how often the store is checked

@@ -90,11 +90,10 @@ func (p *Prevayler[S, E, R]) policyLoop() {
 }
 
 // pruneArchives removes all but the newest keep archives. Failures are
-// logged: an archive left behind costs space, not correctness.
-func (p *Prevayler[S, E, R]) pruneArchives(ctx context.Context) {
-	if p.policy.keep <= 0 {
-		return
-	}
+// logged: an archive left behind costs space, not correctness, and the
+// next snapshot's pass retries it. needed names the archives the live
+// journal continues.
+func (p *Prevayler[S, E, R]) pruneArchives(ctx context.Context, needed []string) {
 	files, err := p.st.List(ctx)
 	if err != nil {
 		p.log.Warn("prevayler: list archives to prune", "err", err)
@@ -102,7 +101,7 @@ func (p *Prevayler[S, E, R]) pruneArchives(ctx context.Context) {
 	}
 	var archives []store.FileInfo
 	for _, a := range store.Classify(files).Archives {
-		if !slices.Contains(p.needed, a.Name) { // the live journal continues these
+		if !slices.Contains(needed, a.Name) { // the live journal continues these
 			archives = append(archives, a)
 		}
 	}
@@ -110,6 +109,9 @@ func (p *Prevayler[S, E, R]) pruneArchives(ctx context.Context) {
 		name := archives[0].Name
 		archives = archives[1:]
 		if err := p.st.Remove(ctx, name); err != nil && !errors.Is(err, store.ErrNotExist) {
+			if ctx.Err() != nil {
+				return // closing: the next start prunes
+			}
 			p.log.Warn("prevayler: remove old archive", "file", name, "err", err)
 			continue
 		}

@@ -74,6 +74,7 @@ type Prevayler[S, E, R any] struct {
 	policyKick chan struct{}
 	policyStop chan struct{}
 	policyDone sync.WaitGroup
+	prune      pruner
 
 	closeOnce sync.Once
 	closeDone chan struct{} // closed when close has returned
@@ -144,6 +145,7 @@ func Open[S, E, R any](ctx context.Context, h Handler[S, E, R], opts Options[S])
 	opened = true
 	p.state = state
 	p.pub.Store(&published[S]{state: state, seq: p.w.seq})
+	p.startPruner()
 	if p.policy.active() {
 		p.policyKick = make(chan struct{}, 1)
 		p.policyDone.Add(1)
@@ -356,6 +358,7 @@ func (p *Prevayler[S, E, R]) close() error {
 	p.policyDone.Wait()
 	p.snapSem <- struct{}{} // let a running snapshot finish its switch
 	defer func() { <-p.snapSem }()
+	p.stopPruner() // after the snapshots, which ask it for passes
 	if p.st == nil {
 		return nil
 	}

@@ -94,6 +94,6 @@ func (p *Prevayler[S, E, R]) snapshot(ctx context.Context) error {
 	p.fileID, p.needed = framer.Header().FileID, nil
 	p.stats.snapshotted(time.Now())
 	p.log.Debug("prevayler: snapshot taken")
-	p.pruneArchives(ctx)
+	p.schedulePrune()
 	return nil
 }

@@ -83,7 +83,7 @@ func (p *Prevayler[S, E, R]) startUp(ctx context.Context, initial S) (S, error) 
 	if !info.Continuation {
 		p.stats.snapshotted(time.Now())
 	}
-	p.pruneArchives(ctx)
+	p.schedulePrune()
 	return state, nil
 }
 

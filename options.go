@@ -104,6 +104,15 @@ type Options[S any] struct {
 	// Close cancels a pass that is still running and waits for it.
 	KeepArchives int
 
+	// KeepArchivesFor, if positive, removes the archives retired more than
+	// KeepArchivesFor ago (the time in their name), in the background as
+	// KeepArchives does: point-in-time restore (prevayler restore --at)
+	// needs a window of history, not a count. An archive holds the events
+	// up to its retirement, so every moment of the last KeepArchivesFor
+	// stays restorable. With both rules set, an archive is kept while
+	// either keeps it. Zero: no age rule.
+	KeepArchivesFor time.Duration
+
 	// FollowInterval is, for Follow only, how often the store is checked
 	// for new events. Zero: the store's default (store.Tailer's
 	// PollInterval: 100 ms local, 1 s S3).
@@ -119,7 +128,7 @@ func (o *Options[S]) withDefaults() (Options[S], error) {
 	if r.Durability != Durable && r.Durability != Buffered {
 		return r, fmt.Errorf("prevayler: invalid Options.Durability %d", int(r.Durability))
 	}
-	if r.SnapshotEvery < 0 || r.SnapshotBytes < 0 || r.SnapshotInterval < 0 || r.KeepArchives < 0 {
+	if r.SnapshotEvery < 0 || r.SnapshotBytes < 0 || r.SnapshotInterval < 0 || r.KeepArchives < 0 || r.KeepArchivesFor < 0 {
 		return r, fmt.Errorf("prevayler: negative snapshot or archive option")
 	}
 	if r.Store == nil {

@@ -17,7 +17,11 @@ type policy struct {
 	bytes    int64
 	interval time.Duration
 	keep     int
+	keepFor  time.Duration
 }
+
+// prunes reports whether a rule removes archives.
+func (pol policy) prunes() bool { return pol.keep > 0 || pol.keepFor > 0 }
 
 func (pol policy) active() bool { return pol.every > 0 || pol.bytes > 0 || pol.interval > 0 }
 
@@ -89,7 +93,8 @@ func (p *Prevayler[S, E, R]) policyLoop() {
 	}
 }
 
-// pruneArchives removes all but the newest keep archives. Failures are
+// pruneArchives removes the archives no rule keeps (KeepArchives: the
+// newest keep; KeepArchivesFor: those retired within keepFor). Failures are
 // logged: an archive left behind costs space, not correctness, and the
 // next snapshot's pass retries it. needed names the archives the live
 // journal continues.
@@ -105,9 +110,15 @@ func (p *Prevayler[S, E, R]) pruneArchives(ctx context.Context, needed []string)
 			archives = append(archives, a)
 		}
 	}
-	for len(archives) > p.policy.keep {
-		name := archives[0].Name
-		archives = archives[1:]
+	now := time.Now()
+	for i, a := range archives {
+		byCount := p.policy.keep > 0 && i >= len(archives)-p.policy.keep
+		t, dated := store.ArchiveTime(a.Name)
+		byAge := p.policy.keepFor > 0 && (!dated || now.Sub(t) < p.policy.keepFor)
+		if byCount || byAge {
+			continue // kept by a rule
+		}
+		name := a.Name
 		if err := p.st.Remove(ctx, name); err != nil && !errors.Is(err, store.ErrNotExist) {
 			if ctx.Err() != nil {
 				return // closing: the next start prunes

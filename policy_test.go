@@ -3,7 +3,9 @@ package prevayler_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/prevayler-go/prevayler"
+	"github.com/prevayler-go/prevayler/store"
 )
 
 func archives(t *testing.T, dir string) []string {
@@ -148,5 +151,49 @@ func TestRecoveryLogsProgress(t *testing.T) {
 	p.Close()
 	if !strings.Contains(logs.String(), "replaying journal") || !strings.Contains(logs.String(), "events=") {
 		t.Fatalf("no progress logged:\n%s", logs.String())
+	}
+}
+
+// TestKeepArchivesFor: the age rule removes the archives retired longer
+// ago than KeepArchivesFor, keeps the recent ones, and with KeepArchives
+// beside it an archive stays while either rule keeps it.
+func TestKeepArchivesFor(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		keep    int
+		keepFor time.Duration
+		want    []int // ages in hours of the dated archives left
+	}{
+		{"age alone", 0, 24 * time.Hour, []int{10, 1}},
+		{"age and a count of 4", 4, 24 * time.Hour, []int{30, 10, 1}},
+		{"a count of 1 and age", 1, 24 * time.Hour, []int{10, 1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			open, path := localStore(t)
+			dir := filepath.Dir(path)
+			p := mustOpen(t, open(), prevayler.Options[ledger]{})
+			mustHandle(t, p, 20)
+			mustClose(t, p)
+			now := time.Now()
+			ages := []int{100, 50, 30, 10, 1}
+			for _, h := range ages {
+				name := filepath.Join(dir, filepath.Base(path)+store.ArchiveName(now.Add(-time.Duration(h)*time.Hour)))
+				if err := os.WriteFile(name, nil, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p = mustOpen(t, open(), prevayler.Options[ledger]{KeepArchives: tc.keep, KeepArchivesFor: tc.keepFor})
+			defer p.Close()
+			// The start-up archived the journal it found (retired now): one
+			// more, the newest, which every rule keeps.
+			want := len(tc.want) + 1
+			waitFor(t, fmt.Sprintf("%d archives", want), func() bool { return len(archives(t, dir)) == want })
+			got := archives(t, dir)
+			for i, h := range tc.want {
+				if name := filepath.Base(path) + store.ArchiveName(now.Add(-time.Duration(h)*time.Hour)); got[i] != name {
+					t.Errorf("archive %d is %s, want the one %d hours old (%s); all: %v", i, got[i], h, name, got)
+				}
+			}
+		})
 	}
 }

@@ -111,6 +111,7 @@ func Open[S, E, R any](ctx context.Context, h Handler[S, E, R], opts Options[S])
 			bytes:    o.SnapshotBytes,
 			interval: o.SnapshotInterval,
 			keep:     o.KeepArchives,
+			keepFor:  o.KeepArchivesFor,
 		},
 		policyStop: make(chan struct{}),
 		snapSem:    make(chan struct{}, 1),

@@ -21,7 +21,7 @@ type pruner struct {
 
 // schedulePrune asks the pruner for a pass; needed is copied.
 func (p *Prevayler[S, E, R]) schedulePrune() {
-	if p.policy.keep <= 0 {
+	if !p.policy.prunes() {
 		return
 	}
 	pr := &p.prune
@@ -39,7 +39,7 @@ func (p *Prevayler[S, E, R]) schedulePrune() {
 // startPruner starts the goroutine; a pass asked for before it starts
 // (by the start-up) runs at once.
 func (p *Prevayler[S, E, R]) startPruner() {
-	if p.policy.keep <= 0 {
+	if !p.policy.prunes() {
 		return
 	}
 	pr := &p.prune

@@ -64,6 +64,9 @@ func testTailer(t *testing.T, h Harness) {
 				t.Fatal(err)
 			}
 			rest, err := io.ReadAll(rc)
+			if s, ok := tr.(store.Store); ok && hasZeroTail(s) && len(rest) > len(all)-200 {
+				rest = append(rest[:len(all)-200:len(all)-200], trimZeros(rest[len(all)-200:])...)
+			}
 			if err != nil || !bytes.Equal(rest, all[200:]) {
 				t.Fatalf("after a seek to byte 200: %d bytes, %v; want %d bytes", len(rest), err, len(all)-200)
 			}
@@ -137,6 +140,9 @@ func wantTail(t *testing.T, tr store.Tailer, name string, off int64, want []byte
 	rc.Close()
 	if err != nil {
 		t.Fatalf("read OpenAt(%q, %d): %v", name, off, err)
+	}
+	if s, ok := tr.(store.Store); ok && hasZeroTail(s) && len(got) > len(want) {
+		got = append(got[:len(want):len(want)], trimZeros(got[len(want):])...) // preallocated space
 	}
 	if !bytes.Equal(got, want) {
 		t.Fatalf("OpenAt(%q, %d): %d bytes %s, want %d bytes %s", name, off, len(got), excerpt(got), len(want), excerpt(want))

@@ -13,7 +13,7 @@
 //	prevayler verify  [--all] [--key-file F | --key-env VAR] URL
 //	prevayler copy    [--archives] [--force] SRC DST
 //	prevayler restore (--at TIME | --seq N) [--key-file F | --key-env VAR] SRC DST
-//	prevayler prune   --keep N [--dry-run] URL
+//	prevayler prune   (--keep N | --keep-for DURATION) [--dry-run] URL
 //
 // A URL is anything store.Open accepts: a local path (data/journal), a
 // file URL, or s3://BUCKET/KEY?region=...&endpoint=... with credentials

@@ -32,7 +32,7 @@ Usage:
   prevayler verify  [--all] [--key-file F | --key-env VAR] URL
   prevayler copy    [--archives] [--force] SRC DST
   prevayler restore (--at TIME | --seq N) [--key-file F | --key-env VAR] SRC DST
-  prevayler prune   --keep N [--dry-run] URL
+  prevayler prune   (--keep N | --keep-for DURATION) [--dry-run] URL
 
 URL names a journal:
   data/journal                         a local file (relative path)

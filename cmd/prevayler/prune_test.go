@@ -66,3 +66,33 @@ func TestPruneLocked(t *testing.T) {
 		t.Errorf("--dry-run beside a running application: exit %d", r.code)
 	}
 }
+
+// TestPruneKeepFor: --keep-for removes the archives retired longer ago
+// than the duration, and with --keep an archive stays while either rule
+// keeps it.
+func TestPruneKeepFor(t *testing.T) {
+	path := journalPath(t)
+	var want tally
+	for range 4 {
+		want = writeJournal(t, path, 2, journalOptions{})
+	}
+	all := archives(t, path)
+	if len(all) != 3 {
+		t.Fatalf("%d archives, want 3", len(all))
+	}
+	if r := runCmd(t, "prune", "--keep-for", "1h", path); r.code != exitOK || !strings.Contains(r.stdout, "nothing to remove") {
+		t.Errorf("--keep-for 1h: exit %d, stdout %q", r.code, r.stdout)
+	}
+	if r := runCmd(t, "prune", "--keep-for", "1ns", "--keep", "1", path); r.code != exitOK || !strings.Contains(r.stdout, "removed 2 of 3 archives") {
+		t.Errorf("--keep-for 1ns --keep 1: exit %d, stdout %q", r.code, r.stdout)
+	}
+	if got := archives(t, path); !slices.Equal(got, all[2:]) {
+		t.Errorf("kept %q, want the newest %q", got, all[2:])
+	}
+	if r := runCmd(t, "prune", "--keep-for", "1ns", path); r.code != exitOK || len(archives(t, path)) != 0 {
+		t.Errorf("--keep-for 1ns: exit %d, %d archives left", r.code, len(archives(t, path)))
+	}
+	if got := recoverJournal(t, path, nil); got != want {
+		t.Errorf("recovered %+v after pruning, want %+v", got, want)
+	}
+}

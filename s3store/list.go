@@ -47,12 +47,6 @@ func (s *Store) List(ctx context.Context) ([]store.FileInfo, error) {
 			fi.Size = sl.length
 			return nil
 		}
-		if sl, ok := s.sealOf(o.m.Gen); ok && s.hasListed(o.m.Gen) {
-			// Ended by this writer's Lock, which listed it: no writer
-			// can extend it.
-			fi.Size = sl.length
-			return nil
-		}
 		c, err := s.listCover(ctx, o.m.Gen)
 		if err != nil {
 			return err

@@ -90,7 +90,9 @@ type Options struct {
 	// MergeDeleteDelay is how long the objects a merge replaced stay after
 	// the merged object was stored, so that a listing racing the merge,
 	// and a follower polling a segment key, never miss both. Default
-	// DefaultMergeDeleteDelay; keep it well above the longest listing.
+	// DefaultMergeDeleteDelay. Fencing and followers are sound only while
+	// every listing takes less than it: values under ten seconds are for
+	// tests, and are logged as a warning.
 	MergeDeleteDelay time.Duration
 	// Concurrency bounds the segments downloaded at once by Open and the
 	// requests List and Lock make side by side. Default

@@ -47,14 +47,6 @@ func (s *Store) takeListed(gen string) (cover, bool) {
 	return c, ok
 }
 
-// hasListed reports whether Lock's cover of gen is still unread.
-func (s *Store) hasListed(gen string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, ok := s.listed[gen]
-	return ok
-}
-
 // setSeal records that gen is complete.
 func (s *Store) setSeal(gen string, sl seal) {
 	if gen == "" {

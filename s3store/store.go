@@ -75,8 +75,16 @@ func New(client Client, opts Options) *Store {
 	if client != nil {
 		s.client = counted{oneAttempt{client}, &s.reqs}
 	}
+	if err == nil && opts.MergeDeleteDelay < minSafeDeleteDelay {
+		s.log.Warn("s3store: MergeDeleteDelay is shorter than a slow listing may take; fencing and followers assume every listing ends within it",
+			"delay", opts.MergeDeleteDelay, "advised_at_least", minSafeDeleteDelay)
+	}
 	return s
 }
+
+// minSafeDeleteDelay is the shortest MergeDeleteDelay New accepts without
+// a warning: far above what one listing takes.
+const minSafeDeleteDelay = 10 * time.Second
 
 // usable returns the error that stops any call: configuration, Close,
 // or ctx.

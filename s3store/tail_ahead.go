@@ -48,6 +48,9 @@ func (s *Store) tailListAhead(ctx context.Context, gen string) (bool, error) {
 	if next > 1 {
 		in.StartAfter = aws.String(s.segKey(gen, next-1))
 	}
+	// What the listing shows is known as of its start: a segment written
+	// while it ran may be missing from it (the relisting rule, doc.go).
+	start := time.Now()
 	var out *s3.ListObjectsV2Output
 	err := s.do(ctx, "list segments ahead", func(ctx context.Context) error {
 		var err error
@@ -92,7 +95,7 @@ func (s *Store) tailListAhead(ctx context.Context, gen string) (bool, error) {
 		n, learnt = p.last+1, true
 	}
 	if learnt {
-		g.since = time.Now()
+		g.since = start
 	}
 	return learnt, nil
 }

@@ -9,26 +9,7 @@ import (
 // size (mode 0, not FALLOC_FL_KEEP_SIZE: the point is that the size no
 // longer changes with each write).
 func fallocate(f *os.File, off, n int64) error {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var serr error
-	err = rc.Control(func(fd uintptr) {
-		for {
-			serr = syscall.Fallocate(int(fd), 0, off, n)
-			if serr != syscall.EINTR {
-				return
-			}
-		}
-	})
-	if err != nil {
-		return err
-	}
-	if serr != nil {
-		return &os.PathError{Op: "fallocate", Path: f.Name(), Err: serr}
-	}
-	return nil
+	return fdCall(f, "fallocate", func(fd int) error { return syscall.Fallocate(fd, 0, off, n) })
 }
 
 // clearAppend turns O_APPEND off, so that writes go to the descriptor's

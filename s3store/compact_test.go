@@ -117,17 +117,9 @@ func TestMergeKeepsSourcesForDelay(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var want strings.Builder
-			for i := range 8 {
-				rec := fmt.Sprintf("<%d>", i)
-				want.WriteString(rec)
-				if _, err := w.Write([]byte(rec)); err != nil {
-					t.Fatal(err)
-				}
-				if err := w.Sync(ctx); err != nil {
-					t.Fatal(err)
-				}
-			}
+			var all []byte
+			appendSynced(t, w, &all, 8)
+			want := string(all)
 			singles := func() (singles, merged int) {
 				for _, k := range objectKeys(t, client, bucket, key+".g/") {
 					base := k[strings.LastIndex(k, "/")+1:]
@@ -150,8 +142,8 @@ func TestMergeKeepsSourcesForDelay(t *testing.T) {
 			if n != tc.wantSingle || m != 2 {
 				t.Errorf("with the writer open: %d single and %d merged objects, want %d and 2", n, m, tc.wantSingle)
 			}
-			if got := mustRead(t, s, store.Journal); got != want.String() {
-				t.Errorf("the journal reads %q, want %q", got, want.String())
+			if got := mustRead(t, s, store.Journal); got != want {
+				t.Errorf("the journal reads %q, want %q", got, want)
 			}
 			if err := w.Close(); err != nil {
 				t.Fatal(err)
@@ -164,8 +156,8 @@ func TestMergeKeepsSourcesForDelay(t *testing.T) {
 			if err := later.Lock(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if got := mustRead(t, later, store.Journal); got != want.String() {
-				t.Errorf("the next writer reads %q, want %q", got, want.String())
+			if got := mustRead(t, later, store.Journal); got != want {
+				t.Errorf("the next writer reads %q, want %q", got, want)
 			}
 		})
 	}
@@ -216,17 +208,9 @@ func TestLeftSourcesDropped(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var want strings.Builder
-			for i := range 8 {
-				rec := fmt.Sprintf("<%d>", i)
-				want.WriteString(rec)
-				if _, err := w.Write([]byte(rec)); err != nil {
-					t.Fatal(err)
-				}
-				if err := w.Sync(ctx); err != nil {
-					t.Fatal(err)
-				}
-			}
+			var all []byte
+			appendSynced(t, w, &all, 8)
+			want := string(all)
 			if err := w.Close(); err != nil {
 				t.Fatal(err)
 			}
@@ -242,8 +226,8 @@ func TestLeftSourcesDropped(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if got := mustRead(t, next, store.Journal); got != want.String() {
-				t.Errorf("the journal reads %q, want %q", got, want.String())
+			if got := mustRead(t, next, store.Journal); got != want {
+				t.Errorf("the journal reads %q, want %q", got, want)
 			}
 			singles := 0
 			for _, k := range objectKeys(t, client, bucket, key+".g/") {
@@ -254,8 +238,8 @@ func TestLeftSourcesDropped(t *testing.T) {
 			if singles != tc.want {
 				t.Errorf("%d single objects left, want %d", singles, tc.want)
 			}
-			if got := mustRead(t, next, store.Journal); got != want.String() {
-				t.Errorf("read again, the journal reads %q, want %q", got, want.String())
+			if got := mustRead(t, next, store.Journal); got != want {
+				t.Errorf("read again, the journal reads %q, want %q", got, want)
 			}
 		})
 	}

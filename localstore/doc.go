@@ -59,6 +59,16 @@
 // a file that grows with its writes. An FS's files preallocate only if
 // they implement Preallocator (OSFS's do).
 //
+// On Linux a write into the reserved space is a copy into a shared,
+// writable mapping of the file (16 MiB windows), not a write(2): the
+// bytes land in the same page-cache pages, so a crash of the process
+// loses none of them and a power cut loses what it would lose of
+// write(2)s (what no Sync covered, in any order of pages); fdatasync
+// flushes pages dirtied through the mapping as it flushes any other.
+// Readers see the copies at once. If the file is cut under the mapping
+// by someone else, the fault becomes an ordinary write(2) at the same
+// place. Options.NoMmap keeps write(2).
+//
 // A Writer never retries. After a failed or short write, or a failed
 // fsync, it returns that first error from every later call: appending
 // after a torn record would bury it, and a second fsync may report

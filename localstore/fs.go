@@ -103,13 +103,23 @@ type Preallocator interface {
 // osFile replaces Sync with a data sync: the journal only ever grows, so
 // the size is the only metadata that matters and fdatasync covers it.
 //
-// Once preallocating, it writes at the descriptor's offset (O_APPEND
-// would land past the reserved space) and keeps count of what it wrote.
+// Once preallocating, it writes at f.written (O_APPEND would land past
+// the reserved space) and keeps count of what it wrote. On Linux its
+// writes into reserved space are copies into a shared mapping of the
+// file (mmap.go): the same page-cache pages a write(2) would fill, so a
+// crash of the process loses nothing written and a power cut loses
+// exactly what it would lose of write(2)s, but without a system call.
 type osFile struct {
 	*os.File
 	step    int64 // 0: not preallocating
 	written int64
 	end     int64 // size reserved so far
+	offset  bool  // O_APPEND is off: writes go at written
+	fdAt    int64 // the descriptor's offset, once offset
+
+	noMap  bool   // writes go through write(2) even into reserved space
+	win    []byte // a mapping of the file from winOff, within end
+	winOff int64
 }
 
 var _ Preallocator = (*osFile)(nil)
@@ -124,7 +134,7 @@ func (f *osFile) Preallocate(step int64) error {
 	if err := clearAppend(f.File); err != nil {
 		return err
 	}
-	f.step = step
+	f.step, f.offset = step, true
 	return nil
 }
 
@@ -132,9 +142,85 @@ func (f *osFile) Write(p []byte) (int, error) {
 	if f.step > 0 && f.written+int64(len(p)) > f.end {
 		f.reserve(f.written + int64(len(p)))
 	}
-	n, err := f.File.Write(p)
+	if !f.offset {
+		n, err := f.File.Write(p)
+		f.written += int64(n)
+		return n, err
+	}
+	n := 0
+	if !f.noMap {
+		n = f.copyMapped(p)
+	}
+	if n < len(p) {
+		// os.File keeps refusing WriteAt after O_APPEND was cleared, so the
+		// descriptor's offset is put where the mapped copies ended.
+		at := f.written + int64(n)
+		if f.fdAt != at {
+			if _, err := f.File.Seek(at, io.SeekStart); err != nil {
+				f.written += int64(n)
+				return n, err
+			}
+		}
+		m, err := f.File.Write(p[n:])
+		n += m
+		f.fdAt = at + int64(m)
+		if err != nil {
+			f.written += int64(n)
+			return n, err
+		}
+	}
 	f.written += int64(n)
-	return n, err
+	return n, nil
+}
+
+// copyMapped copies what it can of p into the mapping at f.written, which
+// it moves along the reserved space as the file fills; it returns the
+// bytes copied. Past the reserved space, or where mapping fails, the
+// rest is left to write(2).
+func (f *osFile) copyMapped(p []byte) int {
+	n := 0
+	for n < len(p) {
+		at := f.written + int64(n)
+		if at >= f.end {
+			return n
+		}
+		if at < f.winOff || at >= f.winOff+int64(len(f.win)) {
+			if err := f.remap(at); err != nil {
+				f.noMap = true
+				return n
+			}
+		}
+		c, err := copyInto(f.win[at-f.winOff:], p[n:])
+		n += c
+		if err != nil {
+			// The mapping faulted: the file is shorter than reserved, cut
+			// by someone else. write(2) reports what the file system says.
+			f.unmap()
+			f.noMap = true
+			return n
+		}
+	}
+	return n
+}
+
+// remap maps the window of the reserved space holding at.
+func (f *osFile) remap(at int64) error {
+	f.unmap()
+	off := at &^ (mapWindow - 1)
+	size := min(mapWindow, f.end-off)
+	b, err := mapFile(f.File, off, int(size))
+	if err != nil {
+		return err
+	}
+	f.win, f.winOff = b, off
+	return nil
+}
+
+func (f *osFile) unmap() {
+	if f.win != nil {
+		unmapFile(f.win)
+		f.win = nil
+	}
 }
 
 // reserve extends the reserved space to cover need bytes, in whole steps.
@@ -153,6 +239,7 @@ func (f *osFile) reserve(need int64) {
 // Close gives back the reserved space that was not written, makes the
 // new size durable, then closes the file.
 func (f *osFile) Close() error {
+	f.unmap()
 	var err error
 	if f.end > f.written {
 		if err = f.File.Truncate(f.written); err == nil {

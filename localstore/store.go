@@ -32,6 +32,12 @@ type Options struct {
 	// elsewhere, and on a file system without fallocate, files grow with
 	// their writes.
 	Preallocate int64
+	// NoMmap makes a preallocated journal file take its writes through
+	// write(2). By default (Linux) a write into reserved space is a copy
+	// into a shared mapping of the file: the same pages of the page cache,
+	// as durable across a crash of the process and a power cut as a
+	// write(2), without the system call.
+	NoMmap bool
 }
 
 // DefaultPreallocate is the default Options.Preallocate: 16 MiB.
@@ -50,6 +56,7 @@ type Store struct {
 	fs   FS
 	log  *slog.Logger
 	pre  int64 // Options.Preallocate resolved: 0 is off
+	nmap bool  // Options.NoMmap
 
 	mu      sync.Mutex
 	state   state
@@ -69,13 +76,17 @@ var _ store.Store = (*Store)(nil)
 
 var errNotLocked = errors.New("store is not locked: call Lock first")
 
+// errMapFault is a write into a mapping of a journal file that faulted:
+// the file was cut shorter than the space reserved, by someone else.
+var errMapFault = errors.New("the mapped journal file faulted")
+
 // New returns a Store for the journal file at path, such as
 // "data/journal". Nothing is touched on disk until Lock.
 func New(path string) *Store { return NewWithOptions(path, Options{}) }
 
 // NewWithOptions is New with options.
 func NewWithOptions(path string, opts Options) *Store {
-	s := &Store{fs: opts.FS, log: opts.Logger, writers: map[*writer]struct{}{}}
+	s := &Store{fs: opts.FS, log: opts.Logger, nmap: opts.NoMmap, writers: map[*writer]struct{}{}}
 	if s.fs == nil {
 		s.fs = OSFS{}
 	}
@@ -234,9 +245,12 @@ func (s *Store) Create(ctx context.Context, name string) (store.Writer, error) {
 	if s.state == closed {
 		return nil, fmt.Errorf("localstore: create %s: %w", p, store.ErrClosed)
 	}
-	f, err := s.fs.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := s.fs.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_RDWR|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("localstore: create %s: %w", p, osErr(err))
+	}
+	if of, ok := f.(*osFile); ok {
+		of.noMap = s.nmap
 	}
 	if pa, ok := f.(Preallocator); ok && s.pre > 0 {
 		if err := pa.Preallocate(s.pre); err != nil && !errors.Is(err, errors.ErrUnsupported) {

@@ -22,9 +22,11 @@ import (
 // to and tells its callers. Every write and sync of the live journal goes
 // through it: Handle's, Sync's, the snapshot switch's and Close's.
 //
-// A caller whose context cannot end may do the I/O itself, which saves
-// two goroutine hand-offs for a lone caller; a caller whose context can
-// end leaves it to the writer's goroutine, so that it can stop waiting.
+// A caller may do the I/O itself, which saves two goroutine hand-offs for
+// a lone caller: in Buffered mode any caller that finds the writer free
+// (a write does not wait for a disk), in Durable mode a caller whose
+// context cannot end (a sync may take long; a caller whose context can
+// end leaves it to the writer's goroutine, so that it can stop waiting).
 type journalWriter struct {
 	durable bool
 	// syncEvery is the interval of the background sync of a Buffered
@@ -206,7 +208,7 @@ func (w *journalWriter) wait(ctx context.Context, g *group, alone bool) error {
 	defer g.release()
 	inline := ctx.Done() == nil
 	switch {
-	case !inline:
+	case !inline && w.durable:
 		w.kickLoop()
 	case w.durable:
 		// A lone caller with no write in flight writes and syncs its event
@@ -222,8 +224,12 @@ func (w *journalWriter) wait(ctx context.Context, g *group, alone bool) error {
 			w.kickLoop()
 		}
 	default:
-		// Whoever gets the writer first writes for everyone pending; the
-		// others find their group done and do not queue for the writer.
+		// Buffered: whoever gets the writer first writes for everyone
+		// pending; the others find their group done and do not queue for
+		// the writer. A write hands bytes to the operating system (or to a
+		// store's buffer) and does not wait for a disk, so a caller whose
+		// context can end writes too, sparing two goroutine hand-offs; it
+		// stops waiting only for a writer taken by someone else.
 		if g.finished.Load() {
 			break
 		}
@@ -238,6 +244,10 @@ func (w *journalWriter) wait(ctx context.Context, g *group, alone bool) error {
 				return g.wait(ctx)
 			case w.wsem <- struct{}{}:
 				g.unregister(ch)
+			case <-ctx.Done():
+				g.unregister(ch)
+				w.kickLoop()
+				return g.wait(ctx)
 			}
 		}
 		if !g.finished.Load() {

@@ -154,6 +154,9 @@ func document(in Input, charts map[string]string) string {
 	b.WriteString("## Allocations per event\n\n" + allocsIntro)
 	allocsTable(&b, r)
 
+	b.WriteString("## One caller, Buffered, against write(2)\n\n" + loneIntro)
+	loneTable(&b, r)
+
 	b.WriteString("## S3\n\nThe same transfers on `s3store` (one PUT per group commit in Durable mode; Buffered uploads once per `SleepTime`).\n\n")
 	s3Tables(&b, r)
 	image(&b, charts, "s3-throughput")

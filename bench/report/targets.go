@@ -128,5 +128,6 @@ func targets(r *suite.Results) []target {
 		return judge(fmt.Sprintf("%.2f× (%s vs %s)", x, dur(s.With.P99), dur(s.Without.P99)), x <= 2, true)
 	})
 	t = append(t, memoryTargets(r)...)
+	t = append(t, speedTargets(r)...)
 	return t
 }

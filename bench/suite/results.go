@@ -148,6 +148,7 @@ type Results struct {
 	Snaps     []Snapshot
 	Memory    []Memory
 	Allocs    []Allocs
+	Lone      []LoneRate
 	S3        *S3Results
 	S3Latency *S3LatencyResults
 	Failures  []string // workloads or systems that failed, with the error

@@ -34,6 +34,7 @@ func Run(ctx context.Context, opts Options) (*Results, error) {
 		r.runSnapshots,
 		r.runMemory,
 		r.runAllocs,
+		r.runLone,
 		r.runS3,
 		r.runS3Latency,
 	}

@@ -211,7 +211,10 @@ func (p *Prevayler[S, E, R]) StateSeq() (S, uint64) {
 // If ctx ends while Handle waits for the journal, it returns ctx.Err() and
 // the event's fate is unknown to the caller: it was applied and will be
 // journaled with the next write (at the latest by Sync, Snapshot or
-// Close), as if the caller had stopped listening.
+// Close), as if the caller had stopped listening. In Buffered mode a
+// caller that finds the journal free writes its event itself, and does
+// not stop in the middle of that write: a write waits for no disk, but
+// the kernel may hold it back (dirty-page throttling).
 func (p *Prevayler[S, E, R]) Handle(ctx context.Context, event E) (R, error) {
 	var zero R
 	if err := ctx.Err(); err != nil {

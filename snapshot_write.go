@@ -164,9 +164,10 @@ func (r *writeRecorder) Write(b []byte) (int, error) {
 const snapshotSyncEvery = 256 << 10
 
 // syncingWriter syncs a store writer every snapshotSyncEvery bytes. If
-// pace is set it then rests as long as the piece took to encode, write
-// and sync: the disk is then idle half of the time for the writers'
-// syncs, at the cost of a snapshot taking about twice as long.
+// pace is set and the sync took time (a disk), it then rests as long as
+// the piece took to encode, write and sync: the disk is then idle half of
+// the time for the writers' syncs, at the cost of a snapshot taking about
+// twice as long.
 type syncingWriter struct {
 	ctx   context.Context
 	w     store.Writer
@@ -187,14 +188,21 @@ func (s *syncingWriter) Write(b []byte) (int, error) {
 	s.n += n
 	if err == nil && s.n >= snapshotSyncEvery {
 		s.n = 0
+		synced := time.Now()
 		err = s.w.Sync(s.ctx)
-		if err == nil && s.pace {
+		// A sync that returns at once touched no device (a store in
+		// memory): nothing to make room for.
+		if err == nil && s.pace && time.Since(synced) >= paceMinSync {
 			err = rest(s.ctx, time.Since(s.since))
-			s.since = time.Now()
 		}
+		s.since = time.Now()
 	}
 	return n, err
 }
+
+// paceMinSync is the shortest sync of a snapshot's piece that makes it
+// rest: below it the store has no disk to share.
+const paceMinSync = 50 * time.Microsecond
 
 // rest waits d, or until ctx ends.
 func rest(ctx context.Context, d time.Duration) error {

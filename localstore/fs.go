@@ -106,7 +106,7 @@ type Preallocator interface {
 // Once preallocating, it writes at f.written (O_APPEND would land past
 // the reserved space) and keeps count of what it wrote. On Linux its
 // writes into reserved space are copies into a shared mapping of the
-// file (mmap.go): the same page-cache pages a write(2) would fill, so a
+// file (mmap_linux.go): the same page-cache pages a write(2) would fill, so a
 // crash of the process loses nothing written and a power cut loses
 // exactly what it would lose of write(2)s, but without a system call.
 type osFile struct {
@@ -241,6 +241,13 @@ func (f *osFile) reserve(need int64) {
 func (f *osFile) Close() error {
 	f.unmap()
 	var err error
+	if f.offset && f.end <= f.written {
+		// A fallocate that failed for want of room may still have grown
+		// the file: trust its size, not f.end.
+		if fi, serr := f.File.Stat(); serr == nil && fi.Size() > f.written {
+			f.end = fi.Size()
+		}
+	}
 	if f.end > f.written {
 		if err = f.File.Truncate(f.written); err == nil {
 			err = f.File.Sync()

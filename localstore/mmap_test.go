@@ -111,3 +111,43 @@ func TestMappedFileCutUnderneath(t *testing.T) {
 		t.Fatalf("file after the cut and a write: %d bytes, want 5000 zeros (cut) then the second write", len(got))
 	}
 }
+
+// TestCloseTrimsPartialReserve: a fallocate that failed for want of room
+// may have grown the file part of the way. Close must still cut the file
+// back to the bytes written, or a cleanly closed journal ends in zeros.
+func TestCloseTrimsPartialReserve(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("preallocation is Linux only")
+	}
+	path := filepath.Join(t.TempDir(), "journal")
+	of, err := OSFS{}.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_RDWR|os.O_APPEND, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := of.(*osFile)
+	if err := f.Preallocate(4096); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write(bytes.Repeat([]byte{1}, 5000)); err != nil {
+		t.Fatal(err)
+	}
+	// What a failed fallocate leaves: preallocation off, the file longer
+	// than the reserve the writer knows of.
+	f.step = 0
+	if err := os.Truncate(path, 20000); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write(bytes.Repeat([]byte{2}, 4000)); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Size() != 9000 {
+		t.Fatalf("size after Close = %d, want the 9000 bytes written", fi.Size())
+	}
+}

@@ -96,7 +96,7 @@ func document(in Input, charts map[string]string) string {
 	b.WriteString(". Every ratio below compares systems measured in the same run, each point for the same fixed time, " +
 		"the systems taking turns so that the machine's slow moments fall on all of them alike.\n\n")
 	b.WriteString("## Targets\n\n")
-	b.WriteString("The targets of the benchmark issue, for the user's state (`examples/bank/model`, a persistent tree of fan-out 16) and for the radix-tree state of `bench/radixbank`:\n\n")
+	b.WriteString("The targets of the benchmark issue (the rows down to peak RSS) and of the speed issue (the rows after them), for the user's state (`examples/bank/model`, a persistent tree of fan-out 16) and for the radix-tree state of `bench/radixbank`:\n\n")
 	b.WriteString("| Target | prevayler (model) | met | prevayler (radix state) | met |\n|---|---|---|---|---|\n")
 	for _, t := range targets(r) {
 		radix := "| — | — |"

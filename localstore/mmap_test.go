@@ -6,7 +6,25 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"github.com/prevayler-go/prevayler/store"
 )
+
+// createLocked creates the journal file of a locked Store with opts.
+func createLocked(t *testing.T, opts Options) (store.Writer, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "journal")
+	s := NewWithOptions(path, opts)
+	t.Cleanup(func() { s.Close() })
+	if err := s.Lock(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	w, err := s.Create(t.Context(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w, path
+}
 
 // TestMappedWritesAsWrites: the same writes, copied into mappings of the
 // reserved space or taken by write(2), leave the same bytes, whether they
@@ -27,16 +45,7 @@ func TestMappedWritesAsWrites(t *testing.T) {
 	var files [][]byte
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "journal")
-			s := NewWithOptions(path, tt.opts)
-			defer s.Close()
-			if err := s.Lock(t.Context()); err != nil {
-				t.Fatal(err)
-			}
-			w, err := s.Create(t.Context(), "")
-			if err != nil {
-				t.Fatal(err)
-			}
+			w, path := createLocked(t, tt.opts)
 			var want []byte
 			for i, n := range sizes {
 				p := bytes.Repeat([]byte{byte(i + 1)}, n)
@@ -79,16 +88,7 @@ func TestMappedFileCutUnderneath(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("journal files are mapped on Linux only")
 	}
-	path := filepath.Join(t.TempDir(), "journal")
-	s := New(path)
-	defer s.Close()
-	if err := s.Lock(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	w, err := s.Create(t.Context(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	w, path := createLocked(t, Options{})
 	first := bytes.Repeat([]byte{1}, 5000)
 	if _, err := w.Write(first); err != nil {
 		t.Fatal(err)

@@ -29,12 +29,7 @@ func memoryTable(b *strings.Builder, r *suite.Results) {
 }
 
 func findMemory(r *suite.Results, method string) (suite.Memory, bool) {
-	for _, m := range r.Memory {
-		if m.Method == method {
-			return m, true
-		}
-	}
-	return suite.Memory{}, false
+	return first(r.Memory, func(m suite.Memory) bool { return m.Method == method })
 }
 
 // memoryTargets judges the plain slice state, against one gob value
@@ -97,10 +92,16 @@ func loneTable(b *strings.Builder, r *suite.Results) {
 }
 
 func findLone(r *suite.Results, system string) (suite.LoneRate, bool) {
-	for _, l := range r.Lone {
-		if l.System == system {
-			return l, true
+	return first(r.Lone, func(l suite.LoneRate) bool { return l.System == system })
+}
+
+// first returns the first of xs that matches.
+func first[T any](xs []T, match func(T) bool) (T, bool) {
+	for _, x := range xs {
+		if match(x) {
+			return x, true
 		}
 	}
-	return suite.LoneRate{}, false
+	var zero T
+	return zero, false
 }

@@ -62,12 +62,7 @@ func findReplay(r *suite.Results, state string) (suite.Replay, bool) {
 }
 
 func findSnap(r *suite.Results, state string) (suite.Snapshot, bool) {
-	for _, s := range r.Snaps {
-		if s.State == state {
-			return s, true
-		}
-	}
-	return suite.Snapshot{}, false
+	return first(r.Snaps, func(s suite.Snapshot) bool { return s.State == state })
 }
 
 const replayMemorySlack = 64 << 20

@@ -86,12 +86,20 @@ const pollAttempts = 4
 
 // poll applies what the store holds beyond f.ts: the rest of the current
 // journal, or the journals that replaced it.
+//
+// A writer that rotates again at every look (snapshots back to back) can
+// move a file under each attempt: that is no failure of the follower, and
+// the next check looks again.
 func (f *Follower[S, E, R]) poll(ctx context.Context) error {
 	var err error
 	for i := range pollAttempts {
 		if err = f.pollOnce(ctx, i == pollAttempts-1); !errors.Is(err, store.ErrNotExist) {
 			return err
 		}
+	}
+	if errors.Is(err, errMoved) {
+		f.p.log.Debug("prevayler: follow: journal files moved at every look; looking again at the next check", "err", err)
+		return nil
 	}
 	return err
 }

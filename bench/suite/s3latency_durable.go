@@ -87,13 +87,13 @@ func (run *s3lat) durable(ctx context.Context, name string, lr *S3LatencyRun) er
 				if i > 0 {
 					continue
 				}
-				before, recs := run.proxy.Counts(), probe.records.Load()
+				puts, recs := probe.puts.Load(), probe.records.Load()
 				res, err = loop.Run(ctx, probe.op)
 				if err != nil {
 					probe.close()
 					return fmt.Errorf("probe, %d callers: %w", c, err)
 				}
-				probePuts += run.proxy.Counts().Sub(before).Put
+				probePuts += probe.puts.Load() - puts
 				probeRecords += probe.records.Load() - recs
 				ideal.Merge(res)
 			}

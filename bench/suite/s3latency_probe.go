@@ -54,6 +54,7 @@ type groupProbe struct {
 	run     *s3lat
 	prefix  string
 	records atomic.Int64 // acknowledged
+	puts    atomic.Int64 // PUTs answered, counted here rather than at the proxy, which also sees the store's background uploads
 
 	mu     sync.Mutex
 	queue  []chan error
@@ -115,6 +116,7 @@ func (g *groupProbe) loop() {
 			n := int64(len(batch) * probeRecord)
 			_, err := g.run.raw.PutObject(ctx, &s3.PutObjectInput{Bucket: &g.run.bucket, Key: &key,
 				Body: bytes.NewReader(make([]byte, n)), ContentLength: aws.Int64(n), IfNoneMatch: aws.String("*")})
+			g.puts.Add(1)
 			if err == nil {
 				g.records.Add(int64(len(batch)))
 			}

@@ -60,6 +60,7 @@ type Prevayler[S, E, R any] struct {
 	closed     bool
 
 	watch applyWatch // lets a handler's call to its own system fail instead of waiting for ever
+	comb  combiner[E, R]
 
 	snapSem     chan struct{} // held by the one Snapshot running; a channel so that waiting honours ctx; guards what follows
 	lastArchive time.Time     // archive names strictly increase
@@ -215,6 +216,13 @@ func (p *Prevayler[S, E, R]) StateSeq() (S, uint64) {
 // caller that finds the journal free writes its event itself, and does
 // not stop in the middle of that write: a write waits for no disk, but
 // the kernel may hold it back (dirty-page throttling).
+//
+// Concurrent callers may find their events applied by another caller's
+// goroutine (one that applies everything queued in one hold of the apply
+// lock): handlers must not rely on the goroutine they run on. A caller
+// whose ctx ends before its event is applied waits for the apply, as a
+// caller waiting for the lock always has, then stops waiting for the
+// journal.
 func (p *Prevayler[S, E, R]) Handle(ctx context.Context, event E) (R, error) {
 	var zero R
 	if err := ctx.Err(); err != nil {
@@ -230,12 +238,32 @@ func (p *Prevayler[S, E, R]) Handle(ctx context.Context, event E) (R, error) {
 	}
 	at := p.clock().UTC()
 
-	if err := p.lockApply("Handle"); err != nil {
+	// A caller that finds the apply lock taken queues its event for
+	// whoever applies events next (combine.go); one that finds it free
+	// applies its own.
+	if !p.mu.TryLock() {
+		return p.handleQueued(ctx, event, at)
+	}
+	res, g, alone, err := p.applyLocked(event, at)
+	p.mu.Unlock()
+	if err != nil || g == nil {
+		return res, err
+	}
+	if err := p.w.wait(ctx, g, alone); err != nil {
+		var zero R
 		return zero, err
 	}
+	return res, nil
+}
+
+// applyLocked applies one event and appends its encoding to the journal
+// writer's pending events. It returns the writer's group of the event
+// (nil for a transient system, or on error: then nothing changed). The
+// caller holds the apply lock.
+func (p *Prevayler[S, E, R]) applyLocked(event E, at time.Time) (res R, g *group, alone bool, err error) {
+	var zero R
 	if err := p.refuseLocked(); err != nil {
-		p.mu.Unlock()
-		return zero, err
+		return zero, nil, false, err
 	}
 	// The clock is read before the lock, so callers may reach it out of
 	// order, and clocks step back; the journal's times must not.
@@ -245,9 +273,8 @@ func (p *Prevayler[S, E, R]) Handle(ctx context.Context, event E) (R, error) {
 	// Encode first: what is journaled is the event as the handler got it.
 	if p.st != nil {
 		if err := p.encodeEventLocked(event); err != nil {
-			p.mu.Unlock()
 			p.stats.refused.Add(1)
-			return zero, err
+			return zero, nil, false, err
 		}
 	}
 	p.watch.begin()
@@ -257,28 +284,21 @@ func (p *Prevayler[S, E, R]) Handle(ctx context.Context, event E) (R, error) {
 		// The encoding is dropped; it may have carried type information
 		// that the next event must then send again.
 		p.reset = true
-		p.mu.Unlock()
 		p.stats.refused.Add(1)
-		return zero, err
+		return zero, nil, false, err
 	}
 	if p.st == nil {
 		p.state = next
 		p.lastAt = at
 		p.seqT++
 		p.pub.Store(p.slab.box(next, p.seqT))
-		p.mu.Unlock()
-		return res, nil
+		return res, nil, false, nil
 	}
-	b, alone := p.w.appendLocked(at, p.reset, p.encBuf.Bytes())
+	g, alone = p.w.appendLocked(at, p.reset, p.encBuf.Bytes())
 	p.reset = false
 	p.lastAt = at
 	p.state = next
-	p.mu.Unlock()
-
-	if err := p.w.wait(ctx, b, alone); err != nil {
-		return zero, err
-	}
-	return res, nil
+	return res, g, alone, nil
 }
 
 func (p *Prevayler[S, E, R]) refuseLocked() error {

@@ -450,6 +450,17 @@ func (w *journalWriter) tryLockWriter() bool {
 
 func (w *journalWriter) unlockWriter() { <-w.wsem }
 
+// nudge has the pending events written: in Buffered mode by the caller
+// if the writer is free, else (and in Durable mode) by the loop.
+func (w *journalWriter) nudge() {
+	if !w.durable && w.tryLockWriter() {
+		w.flushLocked()
+		w.unlockWriter()
+		return
+	}
+	w.kickLoop()
+}
+
 func (w *journalWriter) kickLoop() {
 	select {
 	case w.kick <- struct{}{}:

@@ -77,12 +77,41 @@ func (g *group) register() chan struct{} {
 	return ch
 }
 
+// addWaiter has finish signal ch, a channel with room for one, unless g
+// has finished already (false). held is set before g can signal ch, so
+// that whoever receives the signal sees it set, and whoever clears it
+// after the signal does so last.
+func (g *group) addWaiter(ch chan struct{}, held *atomic.Bool) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.finished.Load() {
+		return false
+	}
+	g.waiters = append(g.waiters, ch)
+	held.Store(true)
+	return true
+}
+
+// outcome is the error finish was given; g has finished.
+func (g *group) outcome() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.err
+}
+
 // unregister gives back a channel of register that the caller stops
 // waiting on, whether it was signalled or not.
 func (g *group) unregister(ch chan struct{}) {
 	if ch == nil {
 		return
 	}
+	g.detach(ch)
+	waiterPool.Put(ch)
+}
+
+// detach takes ch out of g's waiters, or drops the signal finish sent it:
+// either way ch is empty and g will not signal it.
+func (g *group) detach(ch chan struct{}) {
 	g.mu.Lock()
 	if g.finished.Load() {
 		g.mu.Unlock()
@@ -101,7 +130,6 @@ func (g *group) unregister(ch chan struct{}) {
 		}
 		g.mu.Unlock()
 	}
-	waiterPool.Put(ch)
 }
 
 // wait returns g's outcome once it is finished, or the context's error.
